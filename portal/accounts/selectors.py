@@ -1,0 +1,65 @@
+"""Reads about people: built once, with the related rows fetched up front."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch
+
+from council.models import CouncilMember
+from portal.accounts.models import Membership, User
+
+
+class Role:
+    ENTREPRENEUR = "entrepreneur"
+    OFFICIAL = "official"
+    SUPERVISOR = "supervisor"
+    COUNCIL_MEMBER = "council_member"
+    API_CLIENT = "api_client"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who the caller is, as `GET /api/v1/me/` shows it."""
+
+    user: User
+    roles: list[str]
+    memberships: list[Membership]
+
+    @property
+    def official(self):
+        return getattr(self.user, "official_profile", None)
+
+
+def caller_get(*, user: User) -> Caller:
+    """Load a user with everything their roles depend on, in a fixed number of queries."""
+    user = (
+        User.objects.select_related("official_profile__authority", "api_client")
+        .prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.select_related("business").order_by("business__name"),
+            ),
+            Prefetch(
+                "council_seats", queryset=CouncilMember.objects.active(), to_attr="active_council_seats"
+            ),
+        )
+        .get(pk=user.pk)
+    )
+    memberships = list(user.memberships.all())
+    official = getattr(user, "official_profile", None)
+    roles = []
+    if memberships:
+        roles.append(Role.ENTREPRENEUR)
+    if official is not None:
+        roles.append(Role.OFFICIAL)
+        if official.is_supervisor:
+            roles.append(Role.SUPERVISOR)
+    if user.active_council_seats:
+        roles.append(Role.COUNCIL_MEMBER)
+    if hasattr(user, "api_client"):
+        roles.append(Role.API_CLIENT)
+    if user.is_staff:
+        roles.append(Role.ADMIN)
+    return Caller(user=user, roles=roles, memberships=memberships)

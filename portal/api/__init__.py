@@ -1,0 +1,1 @@
+"""Cross-cutting pieces of the REST API: the error shape, pagination and the JSON error middleware."""

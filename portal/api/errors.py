@@ -1,0 +1,66 @@
+"""Error codes that REST clients rely on, and the domain errors that services raise.
+
+A service raises a `DomainError` subclass; the API's one exception handler turns it into
+`{"code", "detail", "fields"?}` with the HTTP status that fits. Codes are stable: add, never rename.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ErrorCode(models.TextChoices):
+    INVALID = "invalid", _("The request is invalid.")
+    PARSE_ERROR = "parse_error", _("The request body could not be parsed.")
+    NOT_AUTHENTICATED = "not_authenticated", _("Authentication credentials were not provided.")
+    AUTHENTICATION_FAILED = "authentication_failed", _("The credentials are not valid.")
+    INVALID_CREDENTIALS = "invalid_credentials", _("Username or password is wrong.")
+    PERMISSION_DENIED = "permission_denied", _("You may not perform this action.")
+    NOT_FOUND = "not_found", _("Not found.")
+    METHOD_NOT_ALLOWED = "method_not_allowed", _("Method not allowed.")
+    NOT_ACCEPTABLE = "not_acceptable", _("The requested format is not available.")
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type", _("Unsupported media type.")
+    CONFLICT = "conflict", _("The object changed meanwhile; reload and retry.")
+    INVALID_STATE = "invalid_state", _("The object is not in a state that allows this.")
+    TOO_LARGE = "too_large", _("The request is too large.")
+    THROTTLED = "throttled", _("Too many requests.")
+    SERVER_ERROR = "server_error", _("Something went wrong on our side; the error was logged.")
+
+
+class DomainError(Exception):
+    """A business rule refused the request. Subclasses fix the HTTP status."""
+
+    status_code = 400
+    default_code = ErrorCode.INVALID
+
+    def __init__(self, detail: str | None = None, *, code: str | None = None, fields: dict | None = None):
+        self.code = str(code or self.default_code)
+        self.detail = str(detail) if detail is not None else ErrorCode(self.default_code).label
+        self.fields = fields
+        super().__init__(self.detail)
+
+
+class ValidationFailed(DomainError):
+    status_code = 400
+    default_code = ErrorCode.INVALID
+
+
+class Forbidden(DomainError):
+    status_code = 403
+    default_code = ErrorCode.PERMISSION_DENIED
+
+
+class NotFound(DomainError):
+    status_code = 404
+    default_code = ErrorCode.NOT_FOUND
+
+
+class Conflict(DomainError):
+    status_code = 409
+    default_code = ErrorCode.CONFLICT
+
+
+class InvalidState(DomainError):
+    status_code = 409
+    default_code = ErrorCode.INVALID_STATE

@@ -1,0 +1,8 @@
+"""Page-number pagination with a client-chosen page size (capped): `{"count", "next", "previous", "results"}`."""
+
+from rest_framework.pagination import PageNumberPagination
+
+
+class PagePagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 100

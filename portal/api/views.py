@@ -1,0 +1,16 @@
+"""JSON answers for what no API view handles: unknown paths, and the 500 handler."""
+
+from django.views.defaults import server_error as html_server_error
+
+from portal.api.errors import ErrorCode
+from portal.api.middleware import is_api_request, json_error
+
+
+def api_not_found(request, *args, **kwargs):
+    return json_error(ErrorCode.NOT_FOUND, 404, f"No API endpoint at {request.path}.")
+
+
+def server_error(request, *args, **kwargs):
+    if is_api_request(request):
+        return json_error(ErrorCode.SERVER_ERROR, 500)
+    return html_server_error(request, *args, **kwargs)

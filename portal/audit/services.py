@@ -1,0 +1,111 @@
+"""Writing and checking the audit trail. Every write of the portal calls `record` in its transaction."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from portal.audit.models import GENESIS_HASH, AuditEvent
+
+# Any constant works; it names the one advisory lock that serialises appends to the chain.
+_CHAIN_LOCK_KEY = 0x4155_4449_54  # "AUDIT"
+
+
+def canonical_data(data: dict[str, Any] | None) -> dict[str, Any]:
+    """The data exactly as it will read back from the JSON column (Decimals, dates become strings)."""
+    return json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder))
+
+
+def compute_hash(event: AuditEvent) -> str:
+    """SHA-256 over a canonical serialisation of everything the event says, its predecessor included."""
+    payload = {
+        "occurred_at": event.occurred_at.astimezone(datetime.UTC).isoformat(),
+        "actor_id": event.actor_id,
+        "actor_label": event.actor_label,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": str(event.object_id),
+        "data": event.data,
+        "prev_hash": event.prev_hash,
+    }
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _object_ref(obj: models.Model | None, object_type: str | None, object_id: Any) -> tuple[str, str]:
+    if obj is not None:
+        return obj._meta.label_lower, str(obj.pk)
+    if not object_type:
+        raise ValueError("record() needs the object, or its object_type and object_id")
+    return object_type, str(object_id if object_id is not None else "")
+
+
+def record(
+    *,
+    actor,
+    action: str,
+    obj: models.Model | None = None,
+    object_type: str | None = None,
+    object_id: Any = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event to the chain, inside the caller's transaction.
+
+    Appends are serialised with a transaction-scoped advisory lock: the next writer waits until
+    this transaction commits or rolls back, then reads the true tail. So concurrent writers still
+    form one unbroken chain, and a rolled-back write leaves no event behind. Call it last in a
+    service, to hold the lock as briefly as possible.
+    """
+    object_type, object_id = _object_ref(obj, object_type, object_id)
+    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+        tail = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+        event = AuditEvent(
+            occurred_at=timezone.now(),
+            actor=actor if is_user else None,
+            actor_label=actor.get_username() if is_user else (str(actor) if actor else "system"),
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            data=canonical_data(data),
+            prev_hash=tail or GENESIS_HASH,
+        )
+        event.hash = compute_hash(event)
+        event.save(force_insert=True)
+    return event
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    event_id: int
+    reason: str
+
+
+def verify_chain(*, chunk_size: int = 2000, progress=None) -> tuple[int, ChainBreak | None]:
+    """Walk the whole chain in order; return (events checked, the first break or None)."""
+    expected_prev = GENESIS_HASH
+    checked = 0
+    for event in _events(chunk_size):
+        if event.prev_hash != expected_prev:
+            return checked, ChainBreak(event.pk, "its previous hash does not match the event before it")
+        if compute_hash(event) != event.hash:
+            return checked, ChainBreak(event.pk, "its content does not match its hash (altered)")
+        expected_prev = event.hash
+        checked += 1
+        if progress is not None and checked % chunk_size == 0:
+            progress(checked)
+    return checked, None
+
+
+def _events(chunk_size: int) -> Iterator[AuditEvent]:
+    return AuditEvent.objects.order_by("id").iterator(chunk_size=chunk_size)

@@ -1,0 +1,133 @@
+"""`make run`: the whole portal on one machine with nothing but Python.
+
+    python -m portal.devstack run
+
+Starts the embedded PostgreSQL when DATABASE_URL is not set, migrates, loads the demo data, then
+runs the web server, a Celery worker and Celery beat side by side. Ctrl-C (SIGINT) or SIGTERM stops
+all of them and then the embedded database; if one of them dies, the others are stopped too, so
+nothing is left running behind a half-working stack.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+GRACE_SECONDS = 15
+
+
+def _say(message: str) -> None:
+    print(f"[portal] {message}", flush=True)
+
+
+class Stack:
+    def __init__(self) -> None:
+        self.children: dict[str, subprocess.Popen] = {}
+        self.stopping = False
+        self.pgdata: Path | None = None
+
+    def _on_signal(self, signum, frame) -> None:
+        if not self.stopping:
+            _say(f"received {signal.Signals(signum).name}, stopping...")
+        self.stopping = True
+
+    def start_database(self) -> None:
+        if os.environ.get("DATABASE_URL"):
+            _say("using the PostgreSQL server in DATABASE_URL")
+            return
+        from portal import embedded_db
+
+        data_dir = Path(os.environ.get("PORTAL_DATA_DIR", BASE_DIR / ".data"))
+        self.pgdata = data_dir / "postgres"
+        _say(f"starting the embedded PostgreSQL server in {self.pgdata} (first start takes a few seconds)")
+        os.environ["DATABASE_URL"] = embedded_db.start(self.pgdata)
+
+    def stop_database(self) -> None:
+        if self.pgdata is not None:
+            from portal import embedded_db
+
+            _say("stopping the embedded PostgreSQL server")
+            embedded_db.stop(self.pgdata)
+            self.pgdata = None
+
+    def manage(self, *args: str) -> None:
+        _say("manage.py " + " ".join(args))
+        subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, check=True)
+
+    def spawn(self, name: str, argv: list[str]) -> None:
+        # Each child leads its own process group, so stopping it also stops what it forked
+        # (runserver's autoreloader, Celery's pool processes).
+        self.children[name] = subprocess.Popen(argv, cwd=BASE_DIR, start_new_session=True)
+        _say(f"started {name} (pid {self.children[name].pid})")
+
+    def stop_children(self) -> None:
+        for name, proc in self.children.items():
+            if proc.poll() is None:
+                _say(f"stopping {name}")
+                self._signal_group(proc, signal.SIGTERM)
+        deadline = time.monotonic() + GRACE_SECONDS
+        for proc in self.children.values():
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                self._signal_group(proc, signal.SIGKILL)
+                proc.wait()
+        # Children's own children (pool workers) can outlive their parent for a moment.
+        for proc in self.children.values():
+            self._signal_group(proc, signal.SIGKILL)
+
+    @staticmethod
+    def _signal_group(proc: subprocess.Popen, sig: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
+
+    def run(self) -> int:
+        signal.signal(signal.SIGINT, self._on_signal)
+        signal.signal(signal.SIGTERM, self._on_signal)
+        port = os.environ.get("PORT", "8000")
+        python = sys.executable
+        celery = [python, "-m", "celery", "-A", "portal"]
+        try:
+            self.start_database()
+            self.manage("migrate", "--noinput")
+            self.manage("seed_demo")
+            if self.stopping:
+                return 0
+            self.spawn("web", [python, "manage.py", "runserver", f"127.0.0.1:{port}"])
+            self.spawn("worker", [*celery, "worker", "--loglevel=INFO", "--concurrency=2"])
+            self.spawn("beat", [*celery, "beat", "--loglevel=INFO"])
+            _say(f"serving http://127.0.0.1:{port}/  (API docs: /api/docs/, health: /healthz). Ctrl-C stops.")
+            code = 0
+            while not self.stopping:
+                for name, proc in self.children.items():
+                    if proc.poll() is not None:
+                        _say(f"{name} exited with status {proc.returncode}; stopping the rest")
+                        self.stopping = True
+                        code = 1
+                        break
+                time.sleep(0.5)
+            return code
+        except subprocess.CalledProcessError as exc:
+            _say(f"set-up step failed ({exc}); stopping")
+            return 1
+        finally:
+            self.stop_children()
+            self.stop_database()
+            _say("stopped")
+
+
+def main(argv: list[str]) -> int:
+    if argv[1:] != ["run"]:
+        print(__doc__)
+        return 2
+    return Stack().run()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,49 @@
+"""Checks of the services the portal depends on, and the heartbeat write."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import connections
+from django.utils import timezone
+
+from portal.health.models import Heartbeat
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    ok: bool
+    error: str = ""
+
+
+def database_check(alias: str = "default") -> CheckResult:
+    try:
+        with connections[alias].cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:
+        return CheckResult(False, f"{type(exc).__name__}: {exc}".strip())
+    return CheckResult(True)
+
+
+def broker_check(*, timeout: float = 2.0) -> CheckResult:
+    """Open (and close) a connection to the Celery broker, failing fast rather than retrying."""
+    from portal.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=timeout)
+    except Exception as exc:
+        return CheckResult(False, f"{type(exc).__name__}: {exc}".strip())
+    return CheckResult(True)
+
+
+def heartbeat_record(*, source: str, worker: str = "") -> Heartbeat:
+    beat, _ = Heartbeat.objects.update_or_create(
+        source=source, defaults={"worker": worker, "seen_at": timezone.now()}
+    )
+    return beat
+
+
+def last_heartbeat(source: str = "beat") -> Heartbeat | None:
+    return Heartbeat.objects.filter(source=source).first()
