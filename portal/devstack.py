@@ -29,6 +29,7 @@ def _say(message: str) -> None:
 class Stack:
     def __init__(self) -> None:
         self.children: dict[str, subprocess.Popen] = {}
+        self.stop_group: dict[str, bool] = {}
         self.stopping = False
         self.pgdata: Path | None = None
 
@@ -60,17 +61,24 @@ class Stack:
         _say("manage.py " + " ".join(args))
         subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, check=True)
 
-    def spawn(self, name: str, argv: list[str]) -> None:
-        # Each child leads its own process group, so stopping it also stops what it forked
-        # (runserver's autoreloader, Celery's pool processes).
+    def spawn(self, name: str, argv: list[str], *, stop_group: bool) -> None:
+        """Start a child leading its own process group, so what it forks can always be reaped.
+
+        `stop_group`: SIGTERM goes to the whole group (runserver and its autoreloader child);
+        otherwise only to the leader, which stops its own pool first (Celery's warm shutdown).
+        """
         self.children[name] = subprocess.Popen(argv, cwd=BASE_DIR, start_new_session=True)
+        self.stop_group[name] = stop_group
         _say(f"started {name} (pid {self.children[name].pid})")
 
     def stop_children(self) -> None:
         for name, proc in self.children.items():
             if proc.poll() is None:
                 _say(f"stopping {name}")
-                self._signal_group(proc, signal.SIGTERM)
+                if self.stop_group[name]:
+                    self._signal_group(proc, signal.SIGTERM)
+                else:
+                    proc.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + GRACE_SECONDS
         for proc in self.children.values():
             try:
@@ -99,9 +107,9 @@ class Stack:
             self.manage("seed_demo")
             if self.stopping:
                 return 0
-            self.spawn("web", [python, "manage.py", "runserver", f"127.0.0.1:{port}"])
-            self.spawn("worker", [*celery, "worker", "--loglevel=INFO", "--concurrency=2"])
-            self.spawn("beat", [*celery, "beat", "--loglevel=INFO"])
+            self.spawn("web", [python, "manage.py", "runserver", f"127.0.0.1:{port}"], stop_group=True)
+            self.spawn("worker", [*celery, "worker", "--loglevel=INFO", "--concurrency=2"], stop_group=False)
+            self.spawn("beat", [*celery, "beat", "--loglevel=INFO"], stop_group=False)
             _say(f"serving http://127.0.0.1:{port}/  (API docs: /api/docs/, health: /healthz). Ctrl-C stops.")
             code = 0
             while not self.stopping:

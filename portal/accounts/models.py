@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
@@ -96,7 +97,16 @@ class Jurisdiction(models.TextChoices):
 class Authority(models.Model):
     """A government body that issues licence types."""
 
-    code = models.SlugField(_("code"), max_length=32, unique=True)
+    code = models.SlugField(
+        _("code"),
+        max_length=32,
+        unique=True,
+        validators=[
+            RegexValidator(
+                r"^[a-z0-9][a-z0-9-]*\Z", _("Lowercase letters, digits and hyphens only."), "invalid"
+            )
+        ],
+    )
     name = models.CharField(_("name"), max_length=200)
     jurisdiction = models.CharField(_("jurisdiction"), max_length=16, choices=Jurisdiction.choices)
     city = models.CharField(_("city"), max_length=100, blank=True)

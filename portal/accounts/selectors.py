@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch
 
 from council.models import CouncilMember
-from portal.accounts.models import Membership, User
+from portal.accounts.models import Business, Membership, User
 
 
 class Role:
@@ -25,7 +25,7 @@ class Caller:
 
     user: User
     roles: list[str]
-    memberships: list[Membership]
+    businesses: list[Business]
 
     @property
     def official(self):
@@ -35,7 +35,7 @@ class Caller:
 def caller_get(*, user: User) -> Caller:
     """Load a user with everything their roles depend on, in a fixed number of queries."""
     user = (
-        User.objects.select_related("official_profile__authority", "api_client")
+        User.objects.select_related("official_profile__authority", "api_client__business")
         .prefetch_related(
             Prefetch(
                 "memberships",
@@ -48,6 +48,11 @@ def caller_get(*, user: User) -> Caller:
         .get(pk=user.pk)
     )
     memberships = list(user.memberships.all())
+    businesses = [m.business for m in memberships]
+    client = getattr(user, "api_client", None)
+    # An API client bound to a business acts for it, as a member would.
+    if client is not None and client.business_id and client.business_id not in {b.pk for b in businesses}:
+        businesses.append(client.business)
     official = getattr(user, "official_profile", None)
     roles = []
     if memberships:
@@ -58,8 +63,8 @@ def caller_get(*, user: User) -> Caller:
             roles.append(Role.SUPERVISOR)
     if user.active_council_seats:
         roles.append(Role.COUNCIL_MEMBER)
-    if hasattr(user, "api_client"):
+    if client is not None:
         roles.append(Role.API_CLIENT)
     if user.is_staff:
         roles.append(Role.ADMIN)
-    return Caller(user=user, roles=roles, memberships=memberships)
+    return Caller(user=user, roles=roles, businesses=businesses)

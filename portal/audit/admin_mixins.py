@@ -33,10 +33,12 @@ class AuditedAdmin(admin.ModelAdmin):
 
     def save_formset(self, request, form, formset, change):
         with transaction.atomic():
+            # Deleted rows lose their primary key when deleted: record them while they still have it.
+            for inline_form in formset.deleted_forms:
+                if inline_form.instance.pk is not None:
+                    _admin_record(request, inline_form.instance, "deleted")
             super().save_formset(request, form, formset, change)
             for obj in formset.new_objects:
                 _admin_record(request, obj, "created")
             for obj, fields in formset.changed_objects:
                 _admin_record(request, obj, "changed", fields)
-            for obj in formset.deleted_objects:
-                _admin_record(request, obj, "deleted")

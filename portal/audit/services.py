@@ -19,9 +19,24 @@ from portal.audit.models import GENESIS_HASH, AuditEvent
 _CHAIN_LOCK_KEY = 0x4155_4449_54  # "AUDIT"
 
 
+def _floats_as_text(value: Any) -> Any:
+    # PostgreSQL's jsonb rewrites some floats (1e16 -> 10000000000000000, -0.0 -> 0.0), which would
+    # make the stored event differ from what was hashed; as text they read back exactly.
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, dict):
+        return {key: _floats_as_text(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_floats_as_text(item) for item in value]
+    return value
+
+
 def canonical_data(data: dict[str, Any] | None) -> dict[str, Any]:
-    """The data exactly as it will read back from the JSON column (Decimals, dates become strings)."""
-    return json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder))
+    """The data exactly as it will read back from the JSON column.
+
+    Decimals, dates and UUIDs become strings (DjangoJSONEncoder), and so do floats.
+    """
+    return _floats_as_text(json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder)))
 
 
 def compute_hash(event: AuditEvent) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
@@ -27,11 +28,14 @@ def database_check(alias: str = "default") -> CheckResult:
 
 
 def broker_check(*, timeout: float = 2.0) -> CheckResult:
-    """Open (and close) a connection to the Celery broker, failing fast rather than retrying."""
+    """Open (and close) a connection to the broker the settings name, failing fast rather than retrying."""
     from portal.celery import app
 
+    options = {**getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}), "socket_connect_timeout": timeout}
     try:
-        with app.connection_for_write() as conn:
+        with app.connection_for_write(
+            url=settings.CELERY_BROKER_URL, connect_timeout=timeout, transport_options=options
+        ) as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=timeout)
     except Exception as exc:
         return CheckResult(False, f"{type(exc).__name__}: {exc}".strip())

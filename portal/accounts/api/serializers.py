@@ -63,7 +63,7 @@ class MeOutput(serializers.Serializer):
 
     @extend_schema_field(BusinessRefOutput(many=True))
     def get_businesses(self, caller) -> list[dict]:
-        return BusinessRefOutput([m.business for m in caller.memberships], many=True).data
+        return BusinessRefOutput(caller.businesses, many=True).data
 
     @extend_schema_field(AuthorityRefOutput(allow_null=True))
     def get_authority(self, caller) -> dict | None:
