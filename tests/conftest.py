@@ -1,0 +1,40 @@
+"""Shared fixtures: a clean cache per test (throttles live there), fast password hashing, API clients."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from portal.accounts.services import auth_token_issue
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def client_for():
+    """An APIClient authenticated with a real token of `user` (as REST clients authenticate)."""
+
+    def make(user) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            _, key = auth_token_issue(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        return client
+
+    return make
