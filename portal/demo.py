@@ -16,7 +16,7 @@ from django.db import transaction
 from council.models import Council, CouncilMember, CouncilRole, CouncilScope, HelixSector
 from council.services import council_create, council_member_add
 from permits.models import ActivityCategory
-from permits.services import activity_create
+from permits.services.catalogue import activity_create
 from portal.accounts import services as accounts
 from portal.accounts.models import (
     ApiClient,
@@ -115,6 +115,7 @@ class Seeder:
             ("creative activities", self.activities),
             ("authorities and officials", self.authorities),
             ("entrepreneurs and businesses", self.entrepreneurs),
+            ("catalogue: legal acts, documents, questions, licence types, risk rules", self.catalogue),
             ("council", self.council),
             ("API client and admin", self.api_client_and_admin),
         ]
@@ -166,6 +167,11 @@ class Seeder:
                     owner=user,
                 )
                 self.created += 1
+
+    def catalogue(self) -> None:
+        from permits.demo import seed_catalogue
+
+        self.created += seed_catalogue(out=lambda line: self.out(f"      {line.strip()}"))
 
     def council(self) -> None:
         council = Council.objects.filter(name=COUNCIL_NAME).first()

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "pgtrigger",
+    "portal.api",
     "portal.accounts",
     "portal.audit",
     "portal.notifications",
@@ -202,6 +203,7 @@ REST_FRAMEWORK = {
         "anon": env.str("THROTTLE_ANON", default="120/minute"),
         "user": env.str("THROTTLE_USER", default="1200/minute"),
         "login": env.str("THROTTLE_LOGIN", default="20/minute"),
+        "verify": env.str("THROTTLE_VERIFY", default="30/minute"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -221,7 +223,26 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        # Clearance and risk tier share their values (an official reviews up to their clearance).
+        "TierEnum": "permits.models.risk.Tier",
+        "ApplicationStatusEnum": "permits.models.applications.ApplicationStatus",
+        "PermitStatusEnum": "permits.models.permits.PermitStatus",
+        "BundleStatusEnum": "permits.selectors.BundleStatus.CHOICES",
+        "HealthStatusEnum": ["ok", "unavailable"],
+    },
 }
+
+# --- Permits ---------------------------------------------------------------------------------
+# Share of low-risk permits drawn for a post-issue check, and the seed that makes the draw
+# reproducible; the check is due within PORTAL_POST_CHECK_DAYS working days.
+PORTAL_POST_CHECK_SHARE = env.float("PORTAL_POST_CHECK_SHARE", default=0.10)
+PORTAL_POST_CHECK_SEED = env.str("PORTAL_POST_CHECK_SEED", default="post-issue-checks")
+PORTAL_POST_CHECK_DAYS = env.int("PORTAL_POST_CHECK_DAYS", default=10)
+# Largest document upload, in bytes (a larger one is refused with 413 `too_large`).
+PORTAL_MAX_UPLOAD_BYTES = env.int("PORTAL_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
+# Django buffers larger uploads to a temporary file rather than memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- Internationalisation and time -----------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -7,6 +7,7 @@ from portal.health.views import HealthView
 
 api_v1 = [
     path("", include("portal.accounts.api.urls")),
+    path("", include("permits.api.urls")),
 ]
 
 urlpatterns = [

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch
 
 from council.models import CouncilMember
-from portal.accounts.models import Business, Membership, User
+from portal.accounts.models import ApiClient, Business, Membership, OfficialProfile, User
 
 
 class Role:
@@ -68,3 +68,22 @@ def caller_get(*, user: User) -> Caller:
     if user.is_staff:
         roles.append(Role.ADMIN)
     return Caller(user=user, roles=roles, businesses=businesses)
+
+
+def business_ids_for(user) -> list[int]:
+    """The businesses a user may act for: their memberships, and an API client's bound business."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    ids = set(Membership.objects.filter(user=user).values_list("business_id", flat=True))
+    client_business = ApiClient.objects.filter(user=user, business__isnull=False).values_list(
+        "business_id", flat=True
+    )
+    ids.update(client_business)
+    return sorted(ids)
+
+
+def official_profile_for(user):
+    """The caller's OfficialProfile (with its authority), or None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return OfficialProfile.objects.select_related("authority").filter(user=user).first()

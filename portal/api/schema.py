@@ -1,6 +1,7 @@
 """Shared pieces of the OpenAPI description: the error shape every endpoint may answer with."""
 
-from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
 ErrorOutput = inline_serializer(
@@ -30,3 +31,15 @@ def errors(*statuses: int) -> dict[int, OpenApiResponse]:
         503: "A dependency is unavailable.",
     }
     return {code: OpenApiResponse(ErrorOutput, description=descriptions[code]) for code in statuses}
+
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "Any unique string (a UUID) per intended create. Retrying with the same key replays the first "
+        "successful answer instead of creating twice; reusing it for a different request is a 409."
+    ),
+)

@@ -1,0 +1,298 @@
+"""Input and output shapes of the permit endpoints (DESIGN §7 field names). One per operation and direction."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from permits.models import (
+    ActivityCategory,
+    Application,
+    ApplicationStatus,
+    LicenceKind,
+    Permit,
+    PermitStatus,
+    QuestionType,
+    Tier,
+)
+from permits.selectors import BundleStatus, bundle_status
+from portal.accounts.api.serializers import AuthorityRefOutput, BusinessRefOutput
+
+# --- catalogue -------------------------------------------------------------------------------
+
+
+class ActivityOutput(serializers.ModelSerializer):
+    class Meta:
+        model = ActivityCategory
+        fields = ["code", "name", "description"]
+
+
+class RequirementRefOutput(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class QuestionOutput(serializers.Serializer):
+    key = serializers.CharField(source="question.key")
+    label = serializers.CharField(source="question.label")
+    type = serializers.ChoiceField(source="question.type", choices=QuestionType.choices)
+    required = serializers.BooleanField()
+    choices = serializers.ListField(source="question.choices", child=serializers.CharField(), required=False)
+
+    def to_representation(self, link):
+        data = super().to_representation(link)
+        if link.question.type != QuestionType.CHOICE:
+            data.pop("choices", None)
+        return data
+
+
+class FinderItemOutput(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=LicenceKind.choices)
+    authority = AuthorityRefOutput()
+    risk_tier = serializers.ChoiceField(source="base_tier", choices=Tier.choices)
+    deadline_working_days = serializers.SerializerMethodField(
+        help_text="Working days the authority has to decide at the base tier; null: issued at once."
+    )
+    fee = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="In tenge.")
+    required_documents = RequirementRefOutput(many=True)
+    questions = QuestionOutput(source="question_links", many=True)
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_deadline_working_days(self, licence_type) -> int | None:
+        return licence_type.deadline_for(licence_type.base_tier)
+
+
+class LegalActRefOutput(serializers.Serializer):
+    code = serializers.CharField()
+    title = serializers.CharField()
+    reference = serializers.CharField()
+
+
+class LicenceTypeOutput(FinderItemOutput):
+    description = serializers.CharField()
+    legal_basis = LegalActRefOutput()
+    legal_articles = serializers.CharField()
+    validity_months = serializers.IntegerField(allow_null=True, help_text="Null: open-ended.")
+    tacit_approval = serializers.BooleanField()
+    activities = serializers.SerializerMethodField(help_text="Codes of the activities that need it.")
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_activities(self, licence_type) -> list[str]:
+        return [activity.code for activity in licence_type.activities.all()]
+
+
+# --- permits ---------------------------------------------------------------------------------
+
+
+class PermitRefOutput(serializers.Serializer):
+    number = serializers.CharField()
+    verification_code = serializers.CharField()
+    status = serializers.ChoiceField(choices=PermitStatus.choices)
+    valid_until = serializers.DateField(allow_null=True)
+
+
+class PermitOutput(serializers.ModelSerializer):
+    holder = BusinessRefOutput()
+    licence_type = serializers.CharField(source="licence_type.code")
+    authority = AuthorityRefOutput(source="licence_type.authority")
+    application = serializers.CharField(source="application.reference")
+
+    class Meta:
+        model = Permit
+        fields = [
+            "number",
+            "verification_code",
+            "status",
+            "holder",
+            "licence_type",
+            "authority",
+            "application",
+            "issued_at",
+            "valid_until",
+            "is_tacit",
+            "post_check_status",
+        ]
+
+
+class PublicPermitOutput(serializers.Serializer):
+    number = serializers.CharField()
+    holder = serializers.CharField(source="holder.name")
+    licence_type = serializers.CharField(source="licence_type.code")
+    licence_type_name = serializers.CharField(source="licence_type.name")
+    status = serializers.ChoiceField(choices=PermitStatus.choices)
+    issued_at = serializers.DateTimeField()
+    valid_until = serializers.DateField(allow_null=True)
+
+
+# --- applications ----------------------------------------------------------------------------
+
+STAGES = [
+    "draft",
+    "awaiting_review",
+    "review",
+    "first_review",
+    "second_review",
+    "awaiting_applicant",
+    "decided",
+    "withdrawn",
+]
+
+
+def stage_of(application: Application) -> str:
+    """Where the application stands in its pathway, in words the applicant can act on."""
+    S = ApplicationStatus
+    return {
+        S.DRAFT: "draft",
+        S.SUBMITTED: "awaiting_review",
+        S.IN_REVIEW: "first_review" if application.risk_tier == Tier.HIGH else "review",
+        S.SECOND_REVIEW: "second_review",
+        S.INFO_REQUESTED: "awaiting_applicant",
+        S.APPROVED: "decided",
+        S.REJECTED: "decided",
+        S.WITHDRAWN: "withdrawn",
+    }[application.status]
+
+
+class ApplicationOutput(serializers.ModelSerializer):
+    business = serializers.IntegerField(source="business_id")
+    licence_type = serializers.CharField(source="licence_type.code")
+    stage = serializers.SerializerMethodField()
+    risk_tier = serializers.SerializerMethodField()
+    risk_reasons = serializers.ListField(child=serializers.CharField())
+    answers = serializers.DictField()
+    assigned_to = serializers.SerializerMethodField()
+    bundle = serializers.IntegerField(source="bundle_id", allow_null=True)
+    permit = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Application
+        fields = [
+            "id",
+            "reference",
+            "business",
+            "licence_type",
+            "status",
+            "stage",
+            "risk_tier",
+            "risk_reasons",
+            "rule_set_version",
+            "answers",
+            "created_at",
+            "submitted_at",
+            "due_at",
+            "decided_at",
+            "decision_reason",
+            "assigned_to",
+            "version",
+            "bundle",
+            "permit",
+        ]
+
+    @extend_schema_field(serializers.ChoiceField(choices=STAGES))
+    def get_stage(self, application) -> str:
+        return stage_of(application)
+
+    @extend_schema_field(serializers.ChoiceField(choices=Tier.choices, allow_null=True))
+    def get_risk_tier(self, application) -> str | None:
+        return application.risk_tier or None
+
+    @extend_schema_field(
+        serializers.CharField(allow_null=True, help_text="Username of the assigned official.")
+    )
+    def get_assigned_to(self, application) -> str | None:
+        return application.assigned_to.username if application.assigned_to_id else None
+
+    @extend_schema_field(PermitRefOutput(allow_null=True))
+    def get_permit(self, application) -> dict | None:
+        # A missing reverse one-to-one raises on access; hasattr turns that into "no permit".
+        return PermitRefOutput(application.permit).data if hasattr(application, "permit") else None
+
+
+class ApplicationCreateInput(serializers.Serializer):
+    business = serializers.IntegerField(min_value=1)
+    licence_type = serializers.CharField(max_length=60)
+    answers = serializers.DictField(required=False, default=dict)
+
+
+class ApplicationUpdateInput(serializers.Serializer):
+    answers = serializers.DictField(help_text="Given keys replace the stored answers; a null removes one.")
+    version = serializers.IntegerField(
+        required=False, min_value=1, help_text="Optimistic lock: 409 if stale."
+    )
+
+
+class VersionInput(serializers.Serializer):
+    version = serializers.IntegerField(
+        required=False, min_value=1, help_text="Optimistic lock: 409 if stale."
+    )
+
+
+class WithdrawInput(VersionInput):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class DocumentInput(serializers.Serializer):
+    requirement = serializers.CharField(max_length=60, help_text="A document requirement code.")
+    file = serializers.FileField(
+        allow_empty_file=True, help_text="PDF, PNG or JPEG; 10 MB at most by default."
+    )
+
+
+class DocumentOutput(serializers.Serializer):
+    id = serializers.IntegerField(source="document.id")
+    requirement = serializers.CharField(source="requirement.code")
+    name = serializers.CharField(source="document.original_name")
+    content_type = serializers.CharField(source="document.content_type")
+    size = serializers.IntegerField(source="document.size")
+    sha256 = serializers.CharField(source="document.sha256")
+    uploaded_at = serializers.DateTimeField(source="document.created_at")
+    download = serializers.SerializerMethodField()
+
+    def get_download(self, link) -> str:
+        return reverse(
+            "application-document-file", kwargs={"pk": link.application_id, "document_id": link.document_id}
+        )
+
+
+class MessageInput(serializers.Serializer):
+    body = serializers.CharField(max_length=5000)
+
+
+class MessageOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    author = serializers.CharField(source="author.username")
+    body = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+# --- bundles ---------------------------------------------------------------------------------
+
+
+class BundleCreateInput(serializers.Serializer):
+    business = serializers.IntegerField(min_value=1)
+    licence_types = serializers.ListField(
+        child=serializers.CharField(max_length=60), min_length=1, max_length=30
+    )
+    answers = serializers.DictField(required=False, default=dict)
+
+
+class BundleOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.SerializerMethodField()
+    business = serializers.IntegerField(source="business_id")
+    created_at = serializers.DateTimeField()
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    answers = serializers.DictField()
+    applications = ApplicationOutput(many=True)
+
+    @extend_schema_field(serializers.ChoiceField(choices=BundleStatus.CHOICES))
+    def get_status(self, bundle) -> str:
+        return bundle_status(a.status for a in bundle.applications.all())
+
+
+class BundleDocumentOutput(serializers.Serializer):
+    document = DocumentOutput()
+    applications = serializers.ListField(child=serializers.CharField(), help_text="References it now serves.")

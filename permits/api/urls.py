@@ -1,0 +1,42 @@
+from django.urls import path
+
+from permits.api.views import applications, bundles, catalogue, permits
+
+urlpatterns = [
+    path("catalogue/activities/", catalogue.ActivityListView.as_view(), name="catalogue-activities"),
+    path("catalogue/licence-types/", catalogue.LicenceTypeListView.as_view(), name="catalogue-licence-types"),
+    path("catalogue/finder/", catalogue.FinderView.as_view(), name="catalogue-finder"),
+    path("applications/", applications.ApplicationListCreateView.as_view(), name="applications"),
+    path("applications/<int:pk>/", applications.ApplicationDetailView.as_view(), name="application-detail"),
+    path(
+        "applications/<int:pk>/submit/",
+        applications.ApplicationSubmitView.as_view(),
+        name="application-submit",
+    ),
+    path(
+        "applications/<int:pk>/withdraw/",
+        applications.ApplicationWithdrawView.as_view(),
+        name="application-withdraw",
+    ),
+    path(
+        "applications/<int:pk>/documents/",
+        applications.ApplicationDocumentsView.as_view(),
+        name="application-documents",
+    ),
+    path(
+        "applications/<int:pk>/documents/<int:document_id>/file/",
+        applications.ApplicationDocumentFileView.as_view(),
+        name="application-document-file",
+    ),
+    path(
+        "applications/<int:pk>/messages/",
+        applications.ApplicationMessagesView.as_view(),
+        name="application-messages",
+    ),
+    path("bundles/", bundles.BundleCreateView.as_view(), name="bundles"),
+    path("bundles/<int:pk>/", bundles.BundleDetailView.as_view(), name="bundle-detail"),
+    path("bundles/<int:pk>/submit/", bundles.BundleSubmitView.as_view(), name="bundle-submit"),
+    path("bundles/<int:pk>/documents/", bundles.BundleDocumentsView.as_view(), name="bundle-documents"),
+    path("permits/", permits.PermitListView.as_view(), name="permits"),
+    path("public/permits/<str:number>/", permits.PublicPermitView.as_view(), name="public-permit"),
+]

@@ -1,0 +1,248 @@
+"""The applicant's applications: drafts, transitions, documents and the message thread.
+
+Thin: parse the input, call a service or a selector, render. Visibility is the selectors' business
+(a foreign application is a 404); acting as the applicant needs membership of its business.
+"""
+
+from __future__ import annotations
+
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from permits import selectors
+from permits.api.filters import ApplicationFilter
+from permits.api.serializers import (
+    ApplicationCreateInput,
+    ApplicationOutput,
+    ApplicationUpdateInput,
+    DocumentInput,
+    DocumentOutput,
+    MessageInput,
+    MessageOutput,
+    VersionInput,
+    WithdrawInput,
+)
+from permits.models import ApplicationDocument, Message
+from permits.services import applications as services
+from permits.services.applications import licence_type_for_code
+from permits.services.documents import application_document_attach, document_for
+from portal.api.idempotency import idempotent
+from portal.api.schema import IDEMPOTENCY_KEY, errors
+
+TAGS = ["applications"]
+
+
+def _valid(serializer_class, data):
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _render(application_id: int, request, status_code=status.HTTP_200_OK) -> Response:
+    application = selectors.application_get(user=request.user, application_id=application_id)
+    return Response(ApplicationOutput(application).data, status=status_code)
+
+
+class ApplicationListCreateView(generics.ListAPIView):
+    serializer_class = ApplicationOutput
+    filterset_class = ApplicationFilter
+
+    def get_queryset(self):
+        return selectors.application_list(user=self.request.user)
+
+    @extend_schema(
+        operation_id="applications_list",
+        tags=TAGS,
+        description="Your businesses' applications (an official: the authority's, up to their clearance).",
+        responses={200: ApplicationOutput, **errors(400, 401)},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="applications_create",
+        tags=TAGS,
+        description="Create a draft application for one of your businesses.",
+        parameters=[IDEMPOTENCY_KEY],
+        request=ApplicationCreateInput,
+        responses={201: ApplicationOutput, **errors(400, 401, 404, 409)},
+    )
+    @idempotent
+    def post(self, request, *args, **kwargs):
+        data = _valid(ApplicationCreateInput, request.data)
+        business = selectors.business_for_applicant(user=request.user, business_id=data["business"])
+        application = services.application_create(
+            actor=request.user,
+            business=business,
+            licence_type=licence_type_for_code(data["licence_type"]),
+            answers=data["answers"],
+        )
+        return _render(application.pk, request, status.HTTP_201_CREATED)
+
+
+class ApplicationDetailView(APIView):
+    @extend_schema(
+        operation_id="applications_retrieve",
+        tags=TAGS,
+        responses={200: ApplicationOutput, **errors(401, 404)},
+    )
+    def get(self, request, pk: int):
+        return _render(pk, request)
+
+    @extend_schema(
+        operation_id="applications_partial_update",
+        tags=TAGS,
+        description="Edit a draft's answers.",
+        request=ApplicationUpdateInput,
+        responses={200: ApplicationOutput, **errors(400, 401, 404, 409)},
+    )
+    def patch(self, request, pk: int):
+        application = selectors.application_get_for_applicant(user=request.user, application_id=pk)
+        data = _valid(ApplicationUpdateInput, request.data)
+        services.application_update(
+            actor=request.user,
+            application_id=application.pk,
+            answers=data["answers"],
+            version=data.get("version"),
+        )
+        return _render(pk, request)
+
+
+class ApplicationSubmitView(APIView):
+    @extend_schema(
+        operation_id="applications_submit",
+        tags=TAGS,
+        description=(
+            "Submit a draft. Incomplete: 400 `incomplete` listing the missing documents and answers. A low-tier "
+            "application is a notification: accepted with its permit at once; medium and high go to review."
+        ),
+        request=VersionInput,
+        responses={200: ApplicationOutput, **errors(400, 401, 404, 409)},
+    )
+    def post(self, request, pk: int):
+        application = selectors.application_get_for_applicant(user=request.user, application_id=pk)
+        data = _valid(VersionInput, request.data)
+        services.application_submit(
+            actor=request.user, application_id=application.pk, version=data.get("version")
+        )
+        return _render(pk, request)
+
+
+class ApplicationWithdrawView(APIView):
+    @extend_schema(
+        operation_id="applications_withdraw",
+        tags=TAGS,
+        description="Withdraw before a decision.",
+        request=WithdrawInput,
+        responses={200: ApplicationOutput, **errors(400, 401, 404, 409)},
+    )
+    def post(self, request, pk: int):
+        application = selectors.application_get_for_applicant(user=request.user, application_id=pk)
+        data = _valid(WithdrawInput, request.data)
+        services.application_withdraw(
+            actor=request.user,
+            application_id=application.pk,
+            version=data.get("version"),
+            reason=data.get("reason", ""),
+        )
+        return _render(pk, request)
+
+
+class ApplicationDocumentsView(generics.ListAPIView):
+    parser_classes = [MultiPartParser, FormParser]
+    serializer_class = DocumentOutput
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request to scope by
+            return ApplicationDocument.objects.none()
+        application = selectors.application_get(user=self.request.user, application_id=self.kwargs["pk"])
+        return selectors.application_documents(application=application)
+
+    @extend_schema(
+        operation_id="applications_documents_list",
+        tags=TAGS,
+        responses={200: DocumentOutput, **errors(401, 404)},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="applications_documents_create",
+        tags=TAGS,
+        description="Upload a document for one requirement (multipart). The newest upload for a requirement wins.",
+        parameters=[IDEMPOTENCY_KEY],
+        request={"multipart/form-data": DocumentInput},
+        responses={201: DocumentOutput, **errors(400, 401, 404, 409, 413)},
+    )
+    @idempotent
+    def post(self, request, pk: int):
+        application = selectors.application_get_for_applicant(user=request.user, application_id=pk)
+        data = _valid(DocumentInput, request.data)
+        document = application_document_attach(
+            actor=request.user,
+            application_id=application.pk,
+            requirement_code=data["requirement"],
+            upload=data["file"],
+        )
+        link = selectors.application_documents(application=application).get(document=document)
+        return Response(DocumentOutput(link).data, status=status.HTTP_201_CREATED)
+
+
+class ApplicationDocumentFileView(APIView):
+    @extend_schema(
+        operation_id="applications_documents_file",
+        tags=TAGS,
+        description="The file itself, only for those who may see the application.",
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
+            **errors(401, 404),
+        },
+    )
+    def get(self, request, pk: int, document_id: int):
+        application = selectors.application_get(user=request.user, application_id=pk)
+        document = document_for(application=application, document_id=document_id)
+        response = FileResponse(
+            document.file.open("rb"),
+            as_attachment=True,
+            filename=document.original_name,
+            content_type=document.content_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+class ApplicationMessagesView(generics.ListAPIView):
+    serializer_class = MessageOutput
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request to scope by
+            return Message.objects.none()
+        application = selectors.application_get(user=self.request.user, application_id=self.kwargs["pk"])
+        return selectors.application_messages(application=application)
+
+    @extend_schema(
+        operation_id="applications_messages_list",
+        tags=TAGS,
+        responses={200: MessageOutput, **errors(401, 404)},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="applications_messages_create",
+        tags=TAGS,
+        parameters=[IDEMPOTENCY_KEY],
+        request=MessageInput,
+        responses={201: MessageOutput, **errors(400, 401, 404, 409)},
+    )
+    @idempotent
+    def post(self, request, pk: int):
+        application = selectors.application_get_for_applicant(user=request.user, application_id=pk)
+        data = _valid(MessageInput, request.data)
+        message = services.message_post(actor=request.user, application_id=application.pk, body=data["body"])
+        return Response(MessageOutput(message).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,36 @@
+"""Working days in Asia/Almaty: weekends and public holidays do not count; transferred days do."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from permits.models.calendar import Holiday, HolidayKind
+
+
+def _exceptions(start: dt.date, end: dt.date) -> dict[dt.date, str]:
+    return dict(Holiday.objects.filter(date__range=(start, end)).values_list("date", "kind"))
+
+
+def is_working_day(day: dt.date, exceptions: dict[dt.date, str]) -> bool:
+    kind = exceptions.get(day)
+    if kind == HolidayKind.WORKING_DAY:
+        return True
+    if kind == HolidayKind.HOLIDAY:
+        return False
+    return day.weekday() < 5
+
+
+def add_working_days(start: dt.datetime, days: int) -> dt.datetime:
+    """The moment `days` working days after `start`, at the same local time of day."""
+    local = timezone.localtime(start)
+    day = local.date()
+    # Generous window: even a run of holidays after a weekend fits in it.
+    exceptions = _exceptions(day, day + dt.timedelta(days=days * 2 + 30))
+    counted = 0
+    while counted < days:
+        day += dt.timedelta(days=1)
+        if is_working_day(day, exceptions):
+            counted += 1
+    return timezone.make_aware(dt.datetime.combine(day, local.time().replace(tzinfo=None)))

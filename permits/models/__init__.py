@@ -1,0 +1,50 @@
+"""The permit side's data: the catalogue, the risk rules, applications and their documents, permits."""
+
+from permits.models.applications import (
+    Application,
+    ApplicationDocument,
+    ApplicationStatus,
+    Bundle,
+    Document,
+    Message,
+)
+from permits.models.calendar import Holiday, HolidayKind
+from permits.models.catalogue import (
+    ActivityCategory,
+    DocumentRequirement,
+    LegalAct,
+    LicenceKind,
+    LicenceType,
+    LicenceTypeQuestion,
+    Question,
+    QuestionType,
+)
+from permits.models.permits import Permit, PermitStatus, PostCheckStatus
+from permits.models.risk import Comparison, RiskRule, RiskRuleSet, RuleSetStatus, Tier
+
+__all__ = [
+    "ActivityCategory",
+    "Application",
+    "ApplicationDocument",
+    "ApplicationStatus",
+    "Bundle",
+    "Comparison",
+    "Document",
+    "DocumentRequirement",
+    "Holiday",
+    "HolidayKind",
+    "LegalAct",
+    "LicenceKind",
+    "LicenceType",
+    "LicenceTypeQuestion",
+    "Message",
+    "Permit",
+    "PermitStatus",
+    "PostCheckStatus",
+    "Question",
+    "QuestionType",
+    "RiskRule",
+    "RiskRuleSet",
+    "RuleSetStatus",
+    "Tier",
+]

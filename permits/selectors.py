@@ -1,0 +1,253 @@
+"""Reads of the permit side, each scoped to what the caller may see, with related rows fetched up front.
+
+Authorisation lives here (Open Zaak's pattern): a selector starts from "what may this caller see",
+so lists are filtered and a foreign object is simply not found (404), never a 403 that confirms it.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterable
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from permits.models import (
+    ActivityCategory,
+    Application,
+    ApplicationDocument,
+    ApplicationStatus,
+    Bundle,
+    LicenceType,
+    LicenceTypeQuestion,
+    Message,
+    Permit,
+    RiskRule,
+    RiskRuleSet,
+    RuleSetStatus,
+    Tier,
+)
+from permits.risk import QuestionSpec, Rule
+from portal.accounts.models import Business, Clearance
+from portal.accounts.selectors import business_ids_for, official_profile_for
+from portal.api.errors import NotFound, ValidationFailed
+
+# --- catalogue -------------------------------------------------------------------------------
+
+
+def activity_list() -> QuerySet[ActivityCategory]:
+    return ActivityCategory.objects.order_by("name")
+
+
+def licence_type_list() -> QuerySet[LicenceType]:
+    """Active licence types with everything the catalogue and the finder show, in fixed queries."""
+    return (
+        LicenceType.objects.filter(is_active=True)
+        .select_related("authority", "legal_basis")
+        .prefetch_related(
+            "required_documents",
+            Prefetch("question_links", queryset=LicenceTypeQuestion.objects.select_related("question")),
+            Prefetch("activities", queryset=ActivityCategory.objects.only("id", "code")),
+        )
+        .order_by("code")
+    )
+
+
+def finder(*, activity_codes: Iterable[str]) -> QuerySet[LicenceType]:
+    """The union of licence types the activities need, each once. Unknown codes are a 400 naming them."""
+    codes = list(dict.fromkeys(code.strip() for code in activity_codes if code.strip()))
+    if not codes:
+        raise ValidationFailed(fields={"activity": ["Name at least one activity code."]})
+    known = set(ActivityCategory.objects.filter(code__in=codes).values_list("code", flat=True))
+    unknown = [code for code in codes if code not in known]
+    if unknown:
+        raise ValidationFailed(
+            f"Unknown activity code: {', '.join(unknown)}.",
+            code="unknown_activity",
+            fields={"activity": [f"Unknown activity code: {code}." for code in unknown]},
+        )
+    ids = LicenceType.objects.filter(activities__code__in=codes).values("id")
+    return licence_type_list().filter(id__in=ids)
+
+
+def question_specs(licence_type: LicenceType) -> list[QuestionSpec]:
+    """The questions a licence type asks (uses the prefetched links when there are any)."""
+    return [
+        QuestionSpec(
+            key=link.question.key,
+            label=link.question.label,
+            type=link.question.type,
+            required=link.required,
+            choices=tuple(link.question.choices or ()),
+        )
+        for link in licence_type.question_links.all()
+    ]
+
+
+def licence_types_by_code(codes: Iterable[str]) -> dict[str, LicenceType]:
+    return {lt.code: lt for lt in licence_type_list().filter(code__in=list(codes))}
+
+
+# --- risk rules ------------------------------------------------------------------------------
+
+
+def current_rule_set() -> RiskRuleSet | None:
+    return RiskRuleSet.objects.filter(status=RuleSetStatus.PUBLISHED).order_by("-version").first()
+
+
+def rules_for(rule_set: RiskRuleSet | None, licence_type: LicenceType) -> list[Rule]:
+    if rule_set is None:
+        return []
+    rows = RiskRule.objects.filter(rule_set=rule_set).filter(
+        Q(licence_type__isnull=True) | Q(licence_type=licence_type)
+    )
+    return [
+        Rule(
+            question_key=r.question_key,
+            comparison=r.comparison,
+            value=r.value,
+            raises_to=r.raises_to,
+            reason=r.reason,
+        )
+        for r in rows.order_by("id")
+    ]
+
+
+# --- applications ----------------------------------------------------------------------------
+
+
+def _tiers_up_to(clearance: str) -> list[str]:
+    return [tier for tier in Tier.values if Tier.rank(tier) <= Clearance.rank(clearance)]
+
+
+def applications_visible_to(user) -> QuerySet[Application]:
+    """Applicants see their businesses' applications; officials their authority's, up to their clearance.
+
+    Officials never see drafts: an application is the applicant's own until it is submitted.
+    """
+    visible = Q(business_id__in=business_ids_for(user))
+    official = official_profile_for(user)
+    if official is not None:
+        visible |= (
+            Q(licence_type__authority_id=official.authority_id)
+            & ~Q(status=ApplicationStatus.DRAFT)
+            & Q(risk_tier__in=_tiers_up_to(official.clearance))
+        )
+    return Application.objects.filter(visible)
+
+
+def application_list(*, user) -> QuerySet[Application]:
+    return (
+        applications_visible_to(user)
+        .select_related("business", "licence_type__authority", "assigned_to", "permit")
+        .order_by("-created_at", "-id")
+    )
+
+
+def application_get(*, user, application_id: int) -> Application:
+    application = application_list(user=user).filter(pk=application_id).first()
+    if application is None:
+        raise NotFound("No such application among yours.")
+    return application
+
+
+def application_get_for_applicant(*, user, application_id: int) -> Application:
+    """An application the caller may act on as the applicant (a member of its business)."""
+    application = (
+        Application.objects.filter(pk=application_id, business_id__in=business_ids_for(user))
+        .select_related("business", "licence_type__authority", "assigned_to", "permit")
+        .first()
+    )
+    if application is None:
+        raise NotFound("No such application among yours.")
+    return application
+
+
+def business_for_applicant(*, user, business_id) -> Business:
+    try:
+        business_id = int(business_id)
+    except (TypeError, ValueError):
+        raise NotFound("No such business among yours.") from None
+    if business_id not in business_ids_for(user):
+        raise NotFound("No such business among yours.")
+    return Business.objects.get(pk=business_id)
+
+
+def application_documents(*, application: Application) -> QuerySet[ApplicationDocument]:
+    return application.document_links.select_related("document", "requirement").order_by("requirement__code")
+
+
+def application_messages(*, application: Application) -> QuerySet[Message]:
+    return application.messages.select_related("author").order_by("created_at", "id")
+
+
+# --- bundles ---------------------------------------------------------------------------------
+
+
+def bundle_get(*, user, bundle_id: int) -> Bundle:
+    bundle = (
+        Bundle.objects.filter(pk=bundle_id, business_id__in=business_ids_for(user))
+        .select_related("business")
+        .prefetch_related(
+            Prefetch(
+                "applications",
+                queryset=Application.objects.select_related(
+                    "business", "licence_type__authority", "assigned_to", "permit"
+                ).order_by("id"),
+            )
+        )
+        .first()
+    )
+    if bundle is None:
+        raise NotFound("No such bundle among yours.")
+    return bundle
+
+
+class BundleStatus:
+    DRAFT = "draft"
+    ACTION_NEEDED = "action_needed"
+    REFUSED_IN_PART = "refused_in_part"
+    IN_REVIEW = "in_review"
+    ALL_ISSUED = "all_issued"
+    WITHDRAWN = "withdrawn"
+    CHOICES = [DRAFT, ACTION_NEEDED, REFUSED_IN_PART, IN_REVIEW, ALL_ISSUED, WITHDRAWN]
+
+
+def bundle_status(statuses: Iterable[str]) -> str:
+    """A bundle's status, derived from its children's, most urgent first."""
+    S = ApplicationStatus
+    present = set(statuses)
+    if not present or (present <= {S.DRAFT, S.WITHDRAWN} and S.DRAFT in present):
+        return BundleStatus.DRAFT
+    if S.INFO_REQUESTED in present:
+        return BundleStatus.ACTION_NEEDED
+    if S.REJECTED in present:
+        return BundleStatus.REFUSED_IN_PART
+    if present & {S.SUBMITTED, S.IN_REVIEW, S.SECOND_REVIEW, S.DRAFT}:
+        return BundleStatus.IN_REVIEW
+    if S.APPROVED in present:
+        return BundleStatus.ALL_ISSUED
+    return BundleStatus.WITHDRAWN
+
+
+# --- permits ---------------------------------------------------------------------------------
+
+
+def permits_visible_to(user) -> QuerySet[Permit]:
+    """Holders see their businesses' permits; officials the permits their authority issued."""
+    visible = Q(holder_id__in=business_ids_for(user))
+    official = official_profile_for(user)
+    if official is not None:
+        visible |= Q(licence_type__authority_id=official.authority_id)
+    return (
+        Permit.objects.filter(visible)
+        .select_related("holder", "licence_type__authority", "application")
+        .order_by("-issued_at", "-id")
+    )
+
+
+def permit_verify(*, number: str, code: str) -> Permit:
+    """Public verification: a wrong code is answered exactly like an unknown number."""
+    permit = Permit.objects.select_related("holder", "licence_type").filter(number=number).first()
+    if permit is None or not hmac.compare_digest(permit.verification_code.encode(), (code or "").encode()):
+        raise NotFound("No permit with this number and verification code.")
+    return permit

@@ -1,0 +1,221 @@
+"""The applicant's writes: drafts, submission (with the risk assessment), withdrawal, messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from permits import selectors
+from permits.calendar import add_working_days
+from permits.models import Application, ApplicationStatus, Bundle, LicenceType, Message, Tier
+from permits.risk import answers_errors, assess, missing_answers
+from permits.services.permits import permit_issue
+from permits.workflow import By, check_version, lock, transition
+from portal.api.errors import InvalidState, ValidationFailed
+from portal.audit.services import record
+
+S = ApplicationStatus
+MAX_MESSAGE_LENGTH = 5000
+
+
+def business_users(business) -> list:
+    """Everyone to tell about a business's applications: its members."""
+    return [m.user for m in business.memberships.select_related("user")]
+
+
+def _next_reference() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('permits_application_reference_seq')")
+        (value,) = cursor.fetchone()
+    return f"APP-{timezone.localdate().year}-{value:06d}"
+
+
+def licence_type_for_code(code: Any, *, field: str = "licence_type") -> LicenceType:
+    if not isinstance(code, str) or not code:
+        raise ValidationFailed(fields={field: ["Give a licence type code."]})
+    licence_type = selectors.licence_types_by_code([code]).get(code)
+    if licence_type is None:
+        raise ValidationFailed(
+            f"Unknown licence type: {code}.",
+            code="unknown_licence_type",
+            fields={field: [f"Unknown licence type: {code}."]},
+        )
+    return licence_type
+
+
+def _check_answers(licence_type: LicenceType, answers: Any, *, require_all: bool = False) -> None:
+    errors = answers_errors(selectors.question_specs(licence_type), answers, require_all=require_all)
+    if errors:
+        raise ValidationFailed("Some answers are not valid.", fields=errors)
+
+
+@transaction.atomic
+def application_create(
+    *, actor, business, licence_type: LicenceType, answers: dict[str, Any], bundle: Bundle | None = None
+) -> Application:
+    """A draft application of `business` for `licence_type` (the caller has checked membership)."""
+    _check_answers(licence_type, answers)
+    application = Application.objects.create(
+        reference=_next_reference(),
+        business=business,
+        licence_type=licence_type,
+        bundle=bundle,
+        created_by=actor,
+        answers=answers,
+    )
+    record(
+        actor=actor,
+        action="application.created",
+        obj=application,
+        data={
+            "reference": application.reference,
+            "licence_type": licence_type.code,
+            "bundle": bundle and bundle.pk,
+        },
+    )
+    return application
+
+
+@transaction.atomic
+def application_update(
+    *, actor, application_id: int, answers: Any, version: int | None = None
+) -> Application:
+    """Edit a draft's answers: given keys replace, a null removes an answer."""
+    application = lock(application_id)
+    check_version(application, version)
+    if application.status != S.DRAFT:
+        raise InvalidState(
+            f"{application.reference} is no longer a draft; it cannot be edited.", code="not_draft"
+        )
+    if not isinstance(answers, dict):
+        raise ValidationFailed(fields={"answers": ["Expected an object of answers keyed by question."]})
+    merged = {**application.answers, **answers}
+    merged = {key: value for key, value in merged.items() if value is not None}
+    _check_answers(application.licence_type, merged)
+    application.answers = merged
+    application.version += 1
+    application.save(update_fields=["answers", "version", "updated_at"])
+    record(actor=actor, action="application.updated", obj=application, data={"answers": sorted(answers)})
+    return application
+
+
+def completeness(application: Application) -> dict[str, list[str]]:
+    """What is missing before the application can be submitted: documents by code, answers by key."""
+    required = {r.code for r in application.licence_type.required_documents.all()}
+    given = set(application.document_links.values_list("requirement__code", flat=True))
+    missing = {
+        "documents": sorted(required - given),
+        "answers": missing_answers(selectors.question_specs(application.licence_type), application.answers),
+    }
+    return {key: value for key, value in missing.items() if value}
+
+
+def incomplete_detail(application: Application, missing: dict[str, list[str]]) -> str:
+    parts = [f"missing {key}: {', '.join(items)}" for key, items in missing.items()]
+    return f"{application.reference} is incomplete ({'; '.join(parts)})."
+
+
+def submit_locked(application: Application, *, actor, rule_set) -> Application:
+    """Submit a locked draft: assess its risk, then start the pathway of its tier (DESIGN §5).
+
+    Low tier is a notification: accepted and its permit issued in this same transaction. Medium and
+    high wait for review with a due date counted in working days.
+    """
+    missing = completeness(application)
+    if missing:
+        raise ValidationFailed(incomplete_detail(application, missing), code="incomplete", fields=missing)
+    _check_answers(application.licence_type, application.answers, require_all=True)
+    assessment = assess(
+        application.licence_type.base_tier,
+        selectors.rules_for(rule_set, application.licence_type),
+        application.answers,
+    )
+    now = timezone.now()
+    deadline = application.licence_type.deadline_for(assessment.tier)
+    recipients = business_users(application.business)
+    transition(
+        application,
+        S.SUBMITTED,
+        actor=actor,
+        by=By.APPLICANT,
+        changes={
+            "submitted_at": now,
+            "risk_tier": assessment.tier,
+            "risk_reasons": assessment.reasons,
+            "rule_set_version": rule_set.version if rule_set else None,
+            "due_at": add_working_days(now, deadline) if deadline else None,
+        },
+        data={
+            "risk_tier": assessment.tier,
+            "reasons": assessment.reasons,
+            "rule_set": rule_set and rule_set.version,
+        },
+        notify_users=recipients if assessment.tier != Tier.LOW else (),
+    )
+    if assessment.tier == Tier.LOW:
+        transition(
+            application,
+            S.APPROVED,
+            actor=actor,
+            by=By.SYSTEM,
+            changes={
+                "decided_at": now,
+                "decision_reason": "Notification accepted: a low-risk activity needs no review.",
+            },
+        )
+        permit_issue(application=application, actor=actor, notify_users=recipients)
+    return application
+
+
+@transaction.atomic
+def application_submit(*, actor, application_id: int, version: int | None = None) -> Application:
+    application = lock(application_id)
+    check_version(application, version)
+    if application.status != S.DRAFT:
+        raise InvalidState(
+            f"{application.reference} is {application.get_status_display().lower()}; only a draft can be submitted.",
+            code="invalid_transition",
+        )
+    return submit_locked(application, actor=actor, rule_set=selectors.current_rule_set())
+
+
+@transaction.atomic
+def application_withdraw(
+    *, actor, application_id: int, version: int | None = None, reason: str = ""
+) -> Application:
+    """The applicant withdraws before a decision; a decided application cannot be withdrawn."""
+    application = lock(application_id)
+    check_version(application, version)
+    return transition(
+        application,
+        S.WITHDRAWN,
+        actor=actor,
+        by=By.APPLICANT,
+        changes={"decision_reason": reason.strip()} if reason.strip() else None,
+        data={"reason": reason.strip()},
+        notify_users=[application.assigned_to] if application.assigned_to_id else (),
+    )
+
+
+@transaction.atomic
+def message_post(*, actor, application_id: int, body: Any) -> Message:
+    """A message from the applicant to the authority on a submitted application."""
+    if not isinstance(body, str) or not body.strip():
+        raise ValidationFailed(fields={"body": ["Write a message."]})
+    if len(body) > MAX_MESSAGE_LENGTH:
+        raise ValidationFailed(fields={"body": [f"At most {MAX_MESSAGE_LENGTH} characters."]})
+    application = lock(application_id)
+    if application.status == S.DRAFT:
+        raise InvalidState("Submit the application before writing to the authority.", code="not_submitted")
+    message = Message.objects.create(
+        application=application, author=actor, body=body.strip(), created_at=timezone.now()
+    )
+    record(
+        actor=actor,
+        action="application.message_posted",
+        obj=message,
+        data={"application": application.reference, "length": len(message.body)},
+    )
+    return message

@@ -1,0 +1,126 @@
+"""The one door for every status change of an application.
+
+`TRANSITIONS` is the table of allowed moves (from, to) with who may make them; `transition` applies
+one to a row the caller has locked, bumps the optimistic-lock version, saves with update_fields,
+records the audit event and writes the notifications, all inside the caller's transaction. Nothing
+else assigns `Application.status`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from permits.models import Application, ApplicationStatus
+from portal.api.errors import Conflict, Forbidden, InvalidState
+from portal.audit.services import record
+from portal.notifications.services import notify
+
+S = ApplicationStatus
+
+
+class By:
+    APPLICANT = "applicant"
+    OFFICIAL = "official"
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Move:
+    by: frozenset[str]
+    action: str
+
+
+def _move(action: str, *by: str) -> Move:
+    return Move(by=frozenset(by), action=action)
+
+
+_WITHDRAW = _move("withdrawn", By.APPLICANT)
+
+TRANSITIONS: dict[tuple[str, str], Move] = {
+    (S.DRAFT, S.SUBMITTED): _move("submitted", By.APPLICANT),
+    # Low tier: a notification is accepted on submission and the permit issued at once.
+    (S.SUBMITTED, S.APPROVED): _move("notification_accepted", By.SYSTEM),
+    (S.SUBMITTED, S.IN_REVIEW): _move("review_started", By.SYSTEM, By.OFFICIAL),
+    (S.IN_REVIEW, S.INFO_REQUESTED): _move("info_requested", By.OFFICIAL),
+    (S.INFO_REQUESTED, S.IN_REVIEW): _move("resubmitted", By.APPLICANT),
+    (S.IN_REVIEW, S.SECOND_REVIEW): _move("first_review_approved", By.OFFICIAL),
+    (S.IN_REVIEW, S.APPROVED): _move("approved", By.OFFICIAL, By.SYSTEM),
+    (S.IN_REVIEW, S.REJECTED): _move("rejected", By.OFFICIAL),
+    (S.SECOND_REVIEW, S.APPROVED): _move("approved", By.OFFICIAL),
+    (S.SECOND_REVIEW, S.REJECTED): _move("rejected", By.OFFICIAL),
+    (S.DRAFT, S.WITHDRAWN): _WITHDRAW,
+    (S.SUBMITTED, S.WITHDRAWN): _WITHDRAW,
+    (S.IN_REVIEW, S.WITHDRAWN): _WITHDRAW,
+    (S.INFO_REQUESTED, S.WITHDRAWN): _WITHDRAW,
+    (S.SECOND_REVIEW, S.WITHDRAWN): _WITHDRAW,
+}
+
+
+def lock(application_id: int) -> Application:
+    """The application row, locked until the end of the caller's transaction."""
+    return (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("licence_type", "business")
+        .get(pk=application_id)
+    )
+
+
+def check_version(application: Application, expected: int | None) -> None:
+    if expected is not None and expected != application.version:
+        raise Conflict(
+            f"{application.reference} changed meanwhile (version {application.version}, you sent {expected}); "
+            "reload it and try again."
+        )
+
+
+def can_move(application: Application, to: str) -> bool:
+    return (application.status, to) in TRANSITIONS
+
+
+def transition(
+    application: Application,
+    to: str,
+    *,
+    actor,
+    by: str,
+    changes: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None,
+    notify_users: Iterable = (),
+) -> Application:
+    """Move a locked application to `to`; refuse with 409 from a wrong state, 403 for a wrong actor."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("transition() must run inside the transaction that locked the row")
+    move = TRANSITIONS.get((application.status, to))
+    if move is None:
+        raise InvalidState(
+            f"{application.reference} is {application.get_status_display().lower()}; "
+            f"it cannot become {ApplicationStatus(to).label.lower()}.",
+            code="invalid_transition",
+        )
+    if by not in move.by:
+        raise Forbidden(f"Only the {' or '.join(sorted(move.by))} may do this.")
+    previous = application.status
+    fields = {"status", "version", "updated_at"}
+    for name, value in (changes or {}).items():
+        setattr(application, name, value)
+        fields.add(name)
+    application.status = to
+    application.version += 1
+    application.save(update_fields=sorted(fields))
+    record(
+        actor=actor,
+        action=f"application.{move.action}",
+        obj=application,
+        data={"reference": application.reference, "from": previous, "to": to, **(data or {})},
+    )
+    notify(
+        recipients=notify_users,
+        event=f"application.{move.action}",
+        subject_key=f"{application.reference}:v{application.version}",
+        payload={"application": application.pk, "reference": application.reference, "status": to},
+    )
+    return application

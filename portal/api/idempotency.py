@@ -1,0 +1,72 @@
+"""`Idempotency-Key` on creating requests: a retried create returns the first answer, never a twin.
+
+The key's row is locked for the whole request, inside one transaction with the create itself: a
+concurrent retry waits, then replays. A failed request stores nothing (its transaction rolls back),
+so the client may retry it with the same key.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+
+from django.core.files.uploadedfile import UploadedFile
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from rest_framework.response import Response
+
+from portal.api.errors import Conflict, ValidationFailed
+from portal.api.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 200
+
+
+def _fingerprint(request) -> str:
+    def plain(value):
+        if isinstance(value, UploadedFile):
+            return {"file": value.name, "size": value.size}
+        return value
+
+    data = request.data
+    items = {key: [plain(v) for v in data.getlist(key)] for key in data} if hasattr(data, "getlist") else data
+    payload = json.dumps(
+        [request.method, request.path, items], sort_keys=True, cls=DjangoJSONEncoder, default=str
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def idempotent(handler):
+    @functools.wraps(handler)
+    def wrapper(view, request, *args, **kwargs):
+        key = request.headers.get(HEADER)
+        if not key or not request.user.is_authenticated:
+            return handler(view, request, *args, **kwargs)
+        if len(key) > MAX_KEY_LENGTH:
+            raise ValidationFailed(fields={HEADER: [f"At most {MAX_KEY_LENGTH} characters."]})
+        fingerprint = _fingerprint(request)
+        with transaction.atomic():
+            record, created = IdempotencyRecord.objects.select_for_update().get_or_create(
+                user=request.user, key=key, defaults={"fingerprint": fingerprint}
+            )
+            if not created:
+                if record.fingerprint != fingerprint:
+                    raise Conflict(
+                        "This Idempotency-Key was used for a different request.",
+                        code="idempotency_key_reused",
+                    )
+                if record.status_code:
+                    replay = Response(record.body, status=record.status_code)
+                    replay["Idempotent-Replayed"] = "true"
+                    return replay
+            response = handler(view, request, *args, **kwargs)
+            if 200 <= response.status_code < 300:
+                record.status_code = response.status_code
+                record.body = response.data
+                record.save(update_fields=["status_code", "body"])
+            else:
+                transaction.set_rollback(True)
+            return response
+
+    return wrapper
