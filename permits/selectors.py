@@ -28,7 +28,7 @@ from permits.models import (
 )
 from permits.risk import QuestionSpec, Rule
 from portal.accounts.models import Business, Clearance
-from portal.accounts.selectors import business_ids_for, official_profile_for
+from portal.accounts.selectors import business_ids_for, businesses_for, official_profile_for
 from portal.api.errors import NotFound, ValidationFailed
 
 # --- catalogue -------------------------------------------------------------------------------
@@ -84,7 +84,15 @@ def question_specs(licence_type: LicenceType) -> list[QuestionSpec]:
 
 
 def licence_types_by_code(codes: Iterable[str]) -> dict[str, LicenceType]:
-    return {lt.code: lt for lt in licence_type_list().filter(code__in=list(codes))}
+    """Active licence types with the questions they ask (what creating an application needs)."""
+    rows = (
+        LicenceType.objects.filter(is_active=True, code__in=list(codes))
+        .select_related("authority")
+        .prefetch_related(
+            Prefetch("question_links", queryset=LicenceTypeQuestion.objects.select_related("question"))
+        )
+    )
+    return {lt.code: lt for lt in rows}
 
 
 # --- risk rules ------------------------------------------------------------------------------
@@ -167,9 +175,10 @@ def business_for_applicant(*, user, business_id) -> Business:
         business_id = int(business_id)
     except (TypeError, ValueError):
         raise NotFound("No such business among yours.") from None
-    if business_id not in business_ids_for(user):
+    business = businesses_for(user).filter(pk=business_id).first()
+    if business is None:
         raise NotFound("No such business among yours.")
-    return Business.objects.get(pk=business_id)
+    return business
 
 
 def application_documents(*, application: Application) -> QuerySet[ApplicationDocument]:

@@ -65,6 +65,8 @@ def application_create(
         created_by=actor,
         answers=answers,
     )
+    # A new draft has no permit: say so, so that showing it does not ask the database.
+    Application.permit.related.set_cached_value(application, None)
     record(
         actor=actor,
         action="application.created",

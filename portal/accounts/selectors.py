@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
 from council.models import CouncilMember
-from portal.accounts.models import ApiClient, Business, Membership, OfficialProfile, User
+from portal.accounts.models import Business, Membership, OfficialProfile, User
 
 
 class Role:
@@ -70,16 +70,15 @@ def caller_get(*, user: User) -> Caller:
     return Caller(user=user, roles=roles, businesses=businesses)
 
 
-def business_ids_for(user) -> list[int]:
+def businesses_for(user):
     """The businesses a user may act for: their memberships, and an API client's bound business."""
     if not getattr(user, "is_authenticated", False):
-        return []
-    ids = set(Membership.objects.filter(user=user).values_list("business_id", flat=True))
-    client_business = ApiClient.objects.filter(user=user, business__isnull=False).values_list(
-        "business_id", flat=True
-    )
-    ids.update(client_business)
-    return sorted(ids)
+        return Business.objects.none()
+    return Business.objects.filter(Q(memberships__user=user) | Q(api_clients__user=user)).distinct()
+
+
+def business_ids_for(user) -> list[int]:
+    return sorted(businesses_for(user).values_list("id", flat=True))
 
 
 def official_profile_for(user):

@@ -81,7 +81,9 @@ def record(
     """
     object_type, object_id = _object_ref(obj, object_type, object_id)
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
-    with transaction.atomic():
+    # No savepoint of its own: an append fails only with the caller's transaction, which then
+    # rolls back as a whole.
+    with transaction.atomic(savepoint=False):
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
         tail = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()

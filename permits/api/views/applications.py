@@ -82,7 +82,8 @@ class ApplicationListCreateView(generics.ListAPIView):
             licence_type=licence_type_for_code(data["licence_type"]),
             answers=data["answers"],
         )
-        return _render(application.pk, request, status.HTTP_201_CREATED)
+        # A new draft: everything shown is in hand, so no second read of what was just written.
+        return Response(ApplicationOutput(application).data, status=status.HTTP_201_CREATED)
 
 
 class ApplicationDetailView(APIView):
