@@ -197,7 +197,7 @@ def application_withdraw(
         by=By.APPLICANT,
         changes={"decision_reason": reason.strip()} if reason.strip() else None,
         data={"reason": reason.strip()},
-        notify_users=[application.assigned_to] if application.assigned_to_id else (),
+        notify_users=[*business_users(application.business), application.assigned_to],
     )
 
 

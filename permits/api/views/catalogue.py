@@ -16,6 +16,7 @@ from portal.api.schema import errors
 class ActivityListView(generics.ListAPIView):
     """Creative activities, to choose from in the permit finder."""
 
+    authentication_classes = []  # public: an expired token must not lock anyone out of it
     permission_classes = [permissions.AllowAny]
     serializer_class = ActivityOutput
 
@@ -32,6 +33,7 @@ class ActivityListView(generics.ListAPIView):
 class LicenceTypeListView(generics.ListAPIView):
     """Licence types open for applications, with their authority, legal basis, documents and questions."""
 
+    authentication_classes = []  # public: an expired token must not lock anyone out of it
     permission_classes = [permissions.AllowAny]
     serializer_class = LicenceTypeOutput
     filterset_class = LicenceTypeFilter
@@ -51,6 +53,7 @@ class LicenceTypeListView(generics.ListAPIView):
 class FinderView(generics.ListAPIView):
     """Everything a set of activities needs: the union of their licence types, each once."""
 
+    authentication_classes = []  # public: an expired token must not lock anyone out of it
     permission_classes = [permissions.AllowAny]
     serializer_class = FinderItemOutput
 
