@@ -28,7 +28,9 @@ def demo(settings):
 
 def login(username: str) -> APIClient:
     client = APIClient()
-    token = client.post("/api/v1/auth/token/", {"username": username, "password": "portal-demo"}).json()["token"]
+    token = client.post("/api/v1/auth/token/", {"username": username, "password": "portal-demo"}).json()[
+        "token"
+    ]
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
 
@@ -38,7 +40,9 @@ def answers_for(items: list[dict]) -> dict:
     answers = {}
     for item in items:
         for question in item["questions"]:
-            value = question["choices"][0] if question["type"] == "choice" else SAMPLE_ANSWER[question["type"]]
+            value = (
+                question["choices"][0] if question["type"] == "choice" else SAMPLE_ANSWER[question["type"]]
+            )
             answers.setdefault(question["key"], value)
     return answers
 
@@ -48,7 +52,9 @@ def test_recording_studio_gets_every_permit_in_one_sitting(demo):
     # given: daniyar, who owns a music company, and the public finder
     client = login("daniyar")
     business = client.get("/api/v1/me/").json()["businesses"][0]
-    found = APIClient().get("/api/v1/catalogue/finder/", {"activity": "music-recording", "page_size": 100}).json()
+    found = (
+        APIClient().get("/api/v1/catalogue/finder/", {"activity": "music-recording", "page_size": 100}).json()
+    )
     items = found["results"]
     codes = [item["code"] for item in items]
     assert len(codes) >= 3
@@ -93,10 +99,14 @@ def test_recording_studio_gets_every_permit_in_one_sitting(demo):
         assert application["status"] == "approved"
         assert application["stage"] == "decided"
         permit = application["permit"]
-        assert permit["number"].startswith(f"KZ-{items[codes.index(application['licence_type'])]['authority']['code'].upper()}-2026-")
+        assert permit["number"].startswith(
+            f"KZ-{items[codes.index(application['licence_type'])]['authority']['code'].upper()}-2026-"
+        )
         assert len(permit["verification_code"]) >= 10
         # anyone can verify it, with the code printed on it
-        public = APIClient().get(f"/api/v1/public/permits/{permit['number']}/", {"code": permit["verification_code"]})
+        public = APIClient().get(
+            f"/api/v1/public/permits/{permit['number']}/", {"code": permit["verification_code"]}
+        )
         assert public.status_code == 200
         assert public.json()["holder"] == "Dala Sound LLP"
         assert public.json()["status"] == "active"
