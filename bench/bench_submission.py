@@ -36,7 +36,7 @@ def build_bare_urlconf():
     class BareApplicationSerializer(serializers.ModelSerializer):
         class Meta:
             model = Application
-            fields = ["id", "reference", "business", "licence_type", "answers"]
+            fields = ["id", "reference", "business", "licence_type", "authority", "answers"]
 
     class BareCreate(generics.CreateAPIView):
         serializer_class = BareApplicationSerializer
@@ -103,7 +103,12 @@ def main() -> int:
         return {"business": business.pk, "licence_type": licence_type.code, "answers": {}}
 
     def bare_body(i):
-        return {"business": business.pk, "licence_type": licence_type.pk, "answers": {}}
+        return {
+            "business": business.pk,
+            "licence_type": licence_type.pk,
+            "authority": licence_type.authority_id,
+            "answers": {},
+        }
 
     per_round = max(1, n // ROUNDS)
     portal_rates, bare_rates = [], []

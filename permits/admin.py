@@ -10,16 +10,20 @@ from permits.models import (
     Bundle,
     DocumentRequirement,
     Holiday,
+    InternalNote,
     LegalAct,
     LicenceType,
     LicenceTypeQuestion,
     Permit,
     Question,
+    Review,
     RiskRule,
     RiskRuleSet,
     RuleSetStatus,
 )
 from permits.services.catalogue import rule_set_publish
+from permits.services.review import conflict_declare
+from portal.accounts.models import ConflictOfInterest
 from portal.api.errors import DomainError
 from portal.audit.admin_mixins import AuditedAdmin
 
@@ -153,3 +157,43 @@ class PermitAdmin(ReadOnlyAdmin):
     list_filter = ("status", "post_check_status", "is_tacit", "licence_type__authority")
     search_fields = ("number", "holder__name", "holder__bin")
     list_select_related = ("holder", "licence_type")
+
+
+@admin.register(Review)
+class ReviewAdmin(ReadOnlyAdmin):
+    list_display = ("application", "stage", "reviewer", "outcome", "created_at")
+    list_filter = ("stage", "outcome")
+    search_fields = ("application__reference", "reviewer__username")
+    list_select_related = ("application", "reviewer")
+
+
+@admin.register(InternalNote)
+class InternalNoteAdmin(ReadOnlyAdmin):
+    list_display = ("application", "author", "created_at")
+    search_fields = ("application__reference", "author__username")
+    list_select_related = ("application", "author")
+
+
+@admin.register(ConflictOfInterest)
+class ConflictOfInterestAdmin(ReadOnlyAdmin):
+    """Recorded through the service, so the official's open files of that business are reassigned."""
+
+    list_display = ("official", "business", "source", "created_at")
+    list_filter = ("source",)
+    search_fields = ("official__username", "business__name", "business__bin")
+    autocomplete_fields = ("official", "business")
+    fields = ("official", "business", "reason", "source")
+    list_select_related = ("official", "business")
+
+    def has_add_permission(self, request):
+        return True
+
+    def save_model(self, request, obj, form, change):
+        conflict = conflict_declare(
+            actor=request.user,
+            official=obj.official,
+            business=obj.business,
+            reason=obj.reason,
+            source=obj.source,
+        )
+        obj.pk, obj.created_at = conflict.pk, conflict.created_at  # the admin goes on with the saved row

@@ -34,3 +34,16 @@ def add_working_days(start: dt.datetime, days: int) -> dt.datetime:
         if is_working_day(day, exceptions):
             counted += 1
     return timezone.make_aware(dt.datetime.combine(day, local.time().replace(tzinfo=None)))
+
+
+def working_days_between(start: dt.datetime, end: dt.datetime) -> int:
+    """Working days after `start`'s local date, up to and including `end`'s (0 when the same day)."""
+    first, last = timezone.localdate(start), timezone.localdate(end)
+    if last <= first:
+        return 0
+    exceptions = _exceptions(first, last)
+    return sum(
+        1
+        for offset in range(1, (last - first).days + 1)
+        if is_working_day(first + dt.timedelta(days=offset), exceptions)
+    )

@@ -27,9 +27,9 @@ from permits.models import (
     Tier,
 )
 from permits.risk import QuestionSpec, Rule
-from portal.accounts.models import Business, Clearance
+from portal.accounts.models import Business, Clearance, ConflictOfInterest
 from portal.accounts.selectors import business_ids_for, businesses_for, official_profile_for
-from portal.api.errors import NotFound, ValidationFailed
+from portal.api.errors import Forbidden, NotFound, ValidationFailed
 
 # --- catalogue -------------------------------------------------------------------------------
 
@@ -136,7 +136,7 @@ def applications_visible_to(user) -> QuerySet[Application]:
     official = official_profile_for(user)
     if official is not None:
         visible |= (
-            Q(licence_type__authority_id=official.authority_id)
+            Q(authority_id=official.authority_id)
             & ~Q(status=ApplicationStatus.DRAFT)
             & Q(risk_tier__in=_tiers_up_to(official.clearance))
         )
@@ -257,6 +257,91 @@ def permits_visible_to(user) -> QuerySet[Permit]:
 def permit_verify(*, number: str, code: str) -> Permit:
     """Public verification: a wrong code is answered exactly like an unknown number."""
     permit = Permit.objects.select_related("holder", "licence_type").filter(number=number).first()
-    if permit is None or not hmac.compare_digest(permit.verification_code.encode(), (code or "").encode()):
+    if permit is None or not hmac.compare_digest(
+        permit.verification_code.encode(), (code or "").encode("utf-8", "replace")
+    ):
         raise NotFound("No permit with this number and verification code.")
+    return permit
+
+
+# --- the review side ---------------------------------------------------------------------------
+
+QUEUE_OPEN = (
+    ApplicationStatus.SUBMITTED,
+    ApplicationStatus.IN_REVIEW,
+    ApplicationStatus.INFO_REQUESTED,
+    ApplicationStatus.SECOND_REVIEW,
+)
+
+
+def review_queue(*, user, tier: str | None = None, status: str | None = None, assigned: str = "all"):
+    """The official's work: their authority's open files and pending post-issue checks, never above
+    their clearance, oldest first. Served by the partial indexes on (authority, submitted_at, id)."""
+    official = official_profile_for(user)
+    if official is None:
+        raise Forbidden("The review queue is for officials of an authority.", code="not_an_official")
+    queue = Application.objects.filter(
+        Q(status__in=QUEUE_OPEN) | Q(post_check_pending=True),
+        authority_id=official.authority_id,
+        risk_tier__in=_tiers_up_to(official.clearance),
+    )
+    if not official.is_supervisor:  # files an official may not touch are not their work
+        queue = queue.exclude(business__conflicts_of_interest__official=user)
+    if tier:
+        queue = queue.filter(risk_tier=tier)
+    if status:
+        queue = queue.filter(status=status)
+    if assigned == "me":
+        queue = queue.filter(assigned_to=user)
+    elif assigned == "unassigned":
+        queue = queue.filter(assigned_to__isnull=True)
+    return queue.select_related("business", "licence_type", "assigned_to", "permit").order_by(
+        "submitted_at", "id"
+    )
+
+
+def application_for_official(*, user, application_id: int) -> Application:
+    """An application of the caller's authority (any state but draft), or 404: for the notes."""
+    official = official_profile_for(user)
+    application = None
+    if official is not None:
+        application = (
+            Application.objects.filter(
+                pk=application_id,
+                authority_id=official.authority_id,
+                risk_tier__in=_tiers_up_to(official.clearance),
+            )
+            .exclude(status=ApplicationStatus.DRAFT)
+            .first()
+        )
+    if application is None:
+        raise NotFound("No such application among yours.")
+    return application
+
+
+def internal_notes(*, application: Application):
+    return application.internal_notes.select_related("author").order_by("created_at", "id")
+
+
+def application_reviews(*, application: Application):
+    return application.reviews.select_related("reviewer", "legal_basis", "requirement").order_by(
+        "created_at", "id"
+    )
+
+
+def conflicts_visible_to(user):
+    """An official sees their own declarations; a supervisor, those of their whole authority."""
+    official = official_profile_for(user)
+    if official is None:
+        raise Forbidden("Conflicts of interest are declared by officials.", code="not_an_official")
+    rows = ConflictOfInterest.objects.select_related("official", "business", "recorded_by")
+    if official.is_supervisor:
+        return rows.filter(official__official_profile__authority_id=official.authority_id)
+    return rows.filter(official=user)
+
+
+def permit_for_caller(*, user, number: str) -> Permit:
+    permit = permits_visible_to(user).filter(number=number).first()
+    if permit is None:
+        raise NotFound("No such permit among yours.")
     return permit

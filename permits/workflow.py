@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
-from permits.models import Application, ApplicationStatus
+from permits.models import Application, ApplicationStatus, Permit, PermitStatus
 from portal.api.errors import Conflict, Forbidden, InvalidState
 from portal.audit.services import record
 from portal.notifications.services import notify
@@ -58,6 +59,71 @@ TRANSITIONS: dict[tuple[str, str], Move] = {
     (S.INFO_REQUESTED, S.WITHDRAWN): _WITHDRAW,
     (S.SECOND_REVIEW, S.WITHDRAWN): _WITHDRAW,
 }
+
+
+# --- permits ---------------------------------------------------------------------------------
+
+P = PermitStatus
+
+PERMIT_TRANSITIONS: dict[tuple[str, str], str] = {
+    (P.ACTIVE, P.SUSPENDED): "suspended",
+    (P.SUSPENDED, P.ACTIVE): "reinstated",
+    (P.ACTIVE, P.REVOKED): "revoked",
+    (P.SUSPENDED, P.REVOKED): "revoked",
+    (P.ACTIVE, P.EXPIRED): "expired",
+    (P.SUSPENDED, P.EXPIRED): "expired",
+}
+
+
+def lock_permit(number: str) -> Permit:
+    return (
+        Permit.objects.select_for_update(of=("self",))
+        .select_related("application", "licence_type__authority", "holder")
+        .get(number=number)
+    )
+
+
+def permit_transition(
+    permit: Permit,
+    to: str,
+    *,
+    actor,
+    reason: str,
+    changes: dict[str, Any] | None = None,
+    notify_users: Iterable = (),
+) -> Permit:
+    """Move a locked permit to `to`; refuse with 409 from a wrong state. Same door as applications."""
+    action = PERMIT_TRANSITIONS.get((permit.status, to))
+    if action is None:
+        raise InvalidState(
+            f"Permit {permit.number} is {permit.get_status_display().lower()}; "
+            f"it cannot become {PermitStatus(to).label.lower()}.",
+            code="invalid_transition",
+        )
+    previous = permit.status
+    fields = {"status", "status_reason"}
+    for name, value in (changes or {}).items():
+        setattr(permit, name, value)
+        fields.add(name)
+    permit.status = to
+    permit.status_reason = reason
+    permit.save(update_fields=sorted(fields))
+    record(
+        actor=actor,
+        action=f"permit.{action}",
+        obj=permit,
+        data={"number": permit.number, "from": previous, "to": to, "reason": reason, **(changes or {})},
+    )
+    notify(
+        recipients=notify_users,
+        event=f"permit.{action}",
+        subject_key=f"{permit.number}:{previous}>{to}:{timezone.now():%Y%m%d%H%M%S%f}",
+        payload={"permit": permit.number, "status": to, "reason": reason},
+    )
+    return permit
+
+
+# --- applications ----------------------------------------------------------------------------
 
 
 def lock(application_id: int) -> Application:

@@ -190,6 +190,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "portal.api.parsers.SafeJSONParser",
+        "portal.api.parsers.SafeFormParser",
+        "portal.api.parsers.SafeMultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "portal.api.pagination.PagePagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -230,6 +235,8 @@ SPECTACULAR_SETTINGS = {
         "PermitStatusEnum": "permits.models.permits.PermitStatus",
         "BundleStatusEnum": "permits.selectors.BundleStatus.CHOICES",
         "HealthStatusEnum": ["ok", "unavailable"],
+        "LicenceKindEnum": "permits.models.catalogue.LicenceKind",
+        "QueueItemKindEnum": ["review", "post_check"],
     },
 }
 

@@ -95,6 +95,8 @@ class PermitRefOutput(serializers.Serializer):
 
 
 class PermitOutput(serializers.ModelSerializer):
+    """A permit as its holder and the issuing authority see it."""
+
     holder = BusinessRefOutput()
     licence_type = serializers.CharField(source="licence_type.code")
     authority = AuthorityRefOutput(source="licence_type.authority")
@@ -114,6 +116,8 @@ class PermitOutput(serializers.ModelSerializer):
             "valid_until",
             "is_tacit",
             "post_check_status",
+            "status_reason",
+            "suspended_until",
         ]
 
 
@@ -296,3 +300,105 @@ class BundleOutput(serializers.Serializer):
 class BundleDocumentOutput(serializers.Serializer):
     document = DocumentOutput()
     applications = serializers.ListField(child=serializers.CharField(), help_text="References it now serves.")
+
+
+# --- the review side ---------------------------------------------------------------------------
+
+
+class QueueItemOutput(ApplicationOutput):
+    """An application as the official's queue shows it."""
+
+    kind = serializers.SerializerMethodField(
+        help_text="`review`, or `post_check` for a sampled low-risk permit."
+    )
+    business = BusinessRefOutput()
+
+    class Meta(ApplicationOutput.Meta):
+        fields = ["kind", *ApplicationOutput.Meta.fields]
+
+    @extend_schema_field(serializers.ChoiceField(choices=["review", "post_check"]))
+    def get_kind(self, application) -> str:
+        return "post_check" if application.post_check_pending else "review"
+
+
+class OutOfOrderInput(serializers.Serializer):
+    out_of_order_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="Required when an older file is waiting for you: why this one first (recorded).",
+    )
+
+
+class DecideInput(OutOfOrderInput):
+    decision = serializers.ChoiceField(choices=["approve", "reject"])
+    reason = serializers.CharField(max_length=5000)
+    legal_basis = serializers.CharField(
+        required=False, allow_blank=True, max_length=60, help_text="A legal act code; a rejection needs it "
+        "(or `requirement`)."
+    )  # fmt: skip
+    requirement = serializers.CharField(required=False, allow_blank=True, max_length=60)
+    version = serializers.IntegerField(required=False, min_value=1)
+
+
+class RequestInfoInput(OutOfOrderInput):
+    message = serializers.CharField(max_length=5000)
+    version = serializers.IntegerField(required=False, min_value=1)
+
+
+class ResubmitInput(serializers.Serializer):
+    message = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    version = serializers.IntegerField(required=False, min_value=1)
+
+
+class ReassignInput(serializers.Serializer):
+    to = serializers.CharField(max_length=150, help_text="Username of the official to take the file.")
+    reason = serializers.CharField(max_length=5000)
+
+
+class NoteInput(serializers.Serializer):
+    body = serializers.CharField(max_length=5000)
+
+
+class NoteOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    author = serializers.CharField(source="author.username")
+    body = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class ConflictInput(serializers.Serializer):
+    business = serializers.IntegerField(min_value=1, help_text="The business's id.")
+    reason = serializers.CharField(max_length=5000, help_text="The nature of the link.")
+    official = serializers.CharField(
+        required=False,
+        max_length=150,
+        help_text="Supervisors only: record a link found for another official.",
+    )
+
+
+class ConflictOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    official = serializers.CharField(source="official.username")
+    business = BusinessRefOutput()
+    reason = serializers.CharField()
+    source = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class PermitActionInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000)
+
+
+class PermitSuspendInput(PermitActionInput):
+    until = serializers.DateField(
+        required=False, allow_null=True, help_text="Optional end of the suspension."
+    )
+
+
+class PostCheckInput(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=["passed", "problem_found"])
+    reason = serializers.CharField(max_length=5000)
+    suspend = serializers.BooleanField(
+        required=False, default=False, help_text="Suspend when a problem is found."
+    )

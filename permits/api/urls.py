@@ -1,6 +1,6 @@
 from django.urls import path
 
-from permits.api.views import applications, bundles, catalogue, permits
+from permits.api.views import applications, bundles, catalogue, permits, review
 
 urlpatterns = [
     path("catalogue/activities/", catalogue.ActivityListView.as_view(), name="catalogue-activities"),
@@ -33,10 +33,26 @@ urlpatterns = [
         applications.ApplicationMessagesView.as_view(),
         name="application-messages",
     ),
+    path("applications/<int:pk>/resubmit/", review.ResubmitView.as_view(), name="application-resubmit"),
+    path("applications/<int:pk>/decide/", review.DecideView.as_view(), name="application-decide"),
+    path(
+        "applications/<int:pk>/request-info/",
+        review.RequestInfoView.as_view(),
+        name="application-request-info",
+    ),
+    path("applications/<int:pk>/claim/", review.ClaimView.as_view(), name="application-claim"),
+    path("applications/<int:pk>/reassign/", review.ReassignView.as_view(), name="application-reassign"),
+    path("applications/<int:pk>/notes/", review.NotesView.as_view(), name="application-notes"),
+    path("review/queue/", review.ReviewQueueView.as_view(), name="review-queue"),
+    path("review/conflicts/", review.ConflictsView.as_view(), name="review-conflicts"),
     path("bundles/", bundles.BundleCreateView.as_view(), name="bundles"),
     path("bundles/<int:pk>/", bundles.BundleDetailView.as_view(), name="bundle-detail"),
     path("bundles/<int:pk>/submit/", bundles.BundleSubmitView.as_view(), name="bundle-submit"),
     path("bundles/<int:pk>/documents/", bundles.BundleDocumentsView.as_view(), name="bundle-documents"),
     path("permits/", permits.PermitListView.as_view(), name="permits"),
+    path("permits/<str:number>/suspend/", permits.PermitSuspendView.as_view(), name="permit-suspend"),
+    path("permits/<str:number>/reinstate/", permits.PermitReinstateView.as_view(), name="permit-reinstate"),
+    path("permits/<str:number>/revoke/", permits.PermitRevokeView.as_view(), name="permit-revoke"),
+    path("permits/<str:number>/check/", permits.PermitCheckView.as_view(), name="permit-check"),
     path("public/permits/<str:number>/", permits.PublicPermitView.as_view(), name="public-permit"),
 ]

@@ -20,6 +20,7 @@ from permits.models.catalogue import (
     QuestionType,
 )
 from permits.models.permits import Permit, PermitStatus, PostCheckStatus
+from permits.models.review import InternalNote, Review, ReviewOutcome, ReviewStage
 from permits.models.risk import Comparison, RiskRule, RiskRuleSet, RuleSetStatus, Tier
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "DocumentRequirement",
     "Holiday",
     "HolidayKind",
+    "InternalNote",
     "LegalAct",
     "LicenceKind",
     "LicenceType",
@@ -43,6 +45,9 @@ __all__ = [
     "PostCheckStatus",
     "Question",
     "QuestionType",
+    "Review",
+    "ReviewOutcome",
+    "ReviewStage",
     "RiskRule",
     "RiskRuleSet",
     "RuleSetStatus",

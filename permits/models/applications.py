@@ -60,6 +60,8 @@ class Application(models.Model):
     licence_type = models.ForeignKey(
         "permits.LicenceType", on_delete=models.PROTECT, related_name="applications"
     )
+    # The licence type's authority, copied at creation: the review queue filters on it through an index.
+    authority = models.ForeignKey("accounts.Authority", on_delete=models.PROTECT, related_name="applications")
     bundle = models.ForeignKey(
         Bundle, on_delete=models.PROTECT, null=True, blank=True, related_name="applications"
     )
@@ -85,6 +87,10 @@ class Application(models.Model):
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_reason = models.TextField(_("decision reason"), blank=True)
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    # When information was requested: the clock stops until the applicant answers.
+    paused_at = models.DateTimeField(_("clock paused at"), null=True, blank=True)
+    # A sampled low-tier permit waits for its post-issue check (mirrors Permit.post_check_status).
+    post_check_pending = models.BooleanField(_("post-issue check pending"), default=False)
     # Optimistic lock: every change increments it; a client sending a stale version gets a 409.
     version = models.PositiveIntegerField(_("version"), default=1)
 
@@ -95,10 +101,26 @@ class Application(models.Model):
         indexes = [
             models.Index(fields=["business", "-created_at"], name="application_business_idx"),
             models.Index(fields=["status", "submitted_at"], name="application_status_idx"),
+            # The review queue: an authority's open work and pending checks, oldest first. One partial
+            # index with the queue's own condition, so a page is an in-order scan that stops early.
+            models.Index(
+                fields=["authority", "submitted_at", "id"],
+                name="application_review_queue_idx",
+                condition=Q(status__in=["submitted", "in_review", "info_requested", "second_review"])
+                | Q(post_check_pending=True),
+            ),
+            models.Index(
+                fields=["assigned_to", "submitted_at", "id"],
+                name="application_assigned_idx",
+                condition=Q(status__in=["submitted", "in_review", "info_requested", "second_review"]),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status="draft") | (Q(submitted_at__isnull=False) & ~Q(risk_tier="")),
+                # A withdrawn draft was never submitted, so it has no tier either.
+                condition=Q(status="draft")
+                | Q(status="withdrawn", submitted_at__isnull=True)
+                | (Q(submitted_at__isnull=False) & ~Q(risk_tier="")),
                 name="application_submitted_has_tier",
             ),
             models.CheckConstraint(

@@ -40,6 +40,8 @@ class Permit(models.Model):
         default=PostCheckStatus.NOT_SAMPLED,
     )
     post_check_due_at = models.DateTimeField(_("post-issue check due"), null=True, blank=True)
+    status_reason = models.TextField(_("reason for the current status"), blank=True)
+    suspended_until = models.DateField(_("suspended until"), null=True, blank=True)
 
     class Meta:
         ordering = ["-issued_at", "-id"]

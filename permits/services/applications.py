@@ -14,6 +14,7 @@ from permits.risk import answers_errors, assess, missing_answers
 from permits.services.permits import permit_issue
 from permits.workflow import By, check_version, lock, transition
 from portal.api.errors import InvalidState, ValidationFailed
+from portal.api.inputs import clean_text
 from portal.audit.services import record
 
 S = ApplicationStatus
@@ -61,6 +62,7 @@ def application_create(
         reference=_next_reference(),
         business=business,
         licence_type=licence_type,
+        authority_id=licence_type.authority_id,
         bundle=bundle,
         created_by=actor,
         answers=answers,
@@ -168,6 +170,10 @@ def submit_locked(application: Application, *, actor, rule_set) -> Application:
             },
         )
         permit_issue(application=application, actor=actor, notify_users=recipients)
+    else:
+        from permits.services.review import start_review  # the review side builds on this module
+
+        start_review(application, actor=actor)
     return application
 
 
@@ -204,10 +210,7 @@ def application_withdraw(
 @transaction.atomic
 def message_post(*, actor, application_id: int, body: Any) -> Message:
     """A message from the applicant to the authority on a submitted application."""
-    if not isinstance(body, str) or not body.strip():
-        raise ValidationFailed(fields={"body": ["Write a message."]})
-    if len(body) > MAX_MESSAGE_LENGTH:
-        raise ValidationFailed(fields={"body": [f"At most {MAX_MESSAGE_LENGTH} characters."]})
+    body = clean_text(body, "body", max_length=MAX_MESSAGE_LENGTH)
     application = lock(application_id)
     if application.status == S.DRAFT:
         raise InvalidState("Submit the application before writing to the authority.", code="not_submitted")

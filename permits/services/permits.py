@@ -6,13 +6,27 @@ import calendar
 import datetime as dt
 import hashlib
 import secrets
+from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from permits.calendar import add_working_days
-from permits.models import Application, Permit, PostCheckStatus, Tier
+from permits.models import (
+    Application,
+    Permit,
+    PermitStatus,
+    PostCheckStatus,
+    Review,
+    ReviewOutcome,
+    ReviewStage,
+    Tier,
+)
+from permits.workflow import lock_permit, permit_transition
+from portal.accounts.models import Clearance, ConflictOfInterest, OfficialProfile
+from portal.api.errors import Forbidden, InvalidState, ValidationFailed
+from portal.api.inputs import clean_text
 from portal.audit.services import record
 from portal.notifications.services import notify
 
@@ -65,6 +79,9 @@ def permit_issue(*, application: Application, actor, tacit: bool = False, notify
         post_check_status=PostCheckStatus.PENDING if sampled else PostCheckStatus.NOT_SAMPLED,
         post_check_due_at=add_working_days(now, settings.PORTAL_POST_CHECK_DAYS) if sampled else None,
     )
+    if sampled:
+        application.post_check_pending = True
+        application.save(update_fields=["post_check_pending", "updated_at"])
     record(
         actor=actor,
         action="permit.issued",
@@ -83,4 +100,101 @@ def permit_issue(*, application: Application, actor, tacit: bool = False, notify
         subject_key=permit.number,
         payload={"permit": permit.number, "application": application.reference},
     )
+    return permit
+
+
+# --- after issue: suspension, reinstatement, revocation, post-issue checks ----------------------
+
+
+def _holder_users(permit: Permit) -> list:
+    return [m.user for m in permit.holder.memberships.select_related("user")]
+
+
+def _issuing_official(permit: Permit, actor) -> OfficialProfile:
+    """An official of the issuing authority, cleared for the permit's tier, with no link to the holder."""
+    profile = OfficialProfile.objects.filter(
+        user=actor, authority_id=permit.licence_type.authority_id
+    ).first()
+    if profile is None:
+        raise Forbidden("Only officials of the issuing authority act on this permit.", code="not_an_official")
+    if Clearance.rank(profile.clearance) < Clearance.rank(permit.application.risk_tier or Tier.LOW):
+        raise Forbidden("Your clearance is below this permit's tier.", code="clearance_too_low")
+    if ConflictOfInterest.objects.filter(official=actor, business_id=permit.holder_id).exists():
+        raise Forbidden("You declared a link to this business.", code="conflict_of_interest")
+    return profile
+
+
+@transaction.atomic
+def permit_suspend(*, actor, number: str, reason: Any, until: dt.date | None = None) -> Permit:
+    reason = clean_text(reason, "reason")
+    permit = lock_permit(number)
+    _issuing_official(permit, actor)
+    if until is not None and until <= timezone.localdate():
+        raise ValidationFailed(fields={"until": ["A suspension ends in the future."]})
+    return permit_transition(
+        permit, PermitStatus.SUSPENDED, actor=actor, reason=reason, changes={"suspended_until": until},
+        notify_users=_holder_users(permit),
+    )  # fmt: skip
+
+
+@transaction.atomic
+def permit_reinstate(*, actor, number: str, reason: Any) -> Permit:
+    reason = clean_text(reason, "reason")
+    permit = lock_permit(number)
+    _issuing_official(permit, actor)
+    return permit_transition(
+        permit, PermitStatus.ACTIVE, actor=actor, reason=reason, changes={"suspended_until": None},
+        notify_users=_holder_users(permit),
+    )  # fmt: skip
+
+
+@transaction.atomic
+def permit_revoke(*, actor, number: str, reason: Any) -> Permit:
+    reason = clean_text(reason, "reason")
+    permit = lock_permit(number)
+    _issuing_official(permit, actor)
+    return permit_transition(
+        permit, PermitStatus.REVOKED, actor=actor, reason=reason, notify_users=_holder_users(permit)
+    )
+
+
+@transaction.atomic
+def permit_post_check(*, actor, number: str, outcome: Any, reason: Any, suspend: bool = False) -> Permit:
+    """Record the post-issue check of a sampled low-risk permit; a problem can suspend the permit."""
+    if outcome not in (ReviewOutcome.PASSED, ReviewOutcome.PROBLEM_FOUND):
+        raise ValidationFailed(fields={"outcome": ["Choose passed or problem_found."]})
+    reason = clean_text(reason, "reason")
+    permit = lock_permit(number)
+    _issuing_official(permit, actor)
+    if permit.post_check_status != PostCheckStatus.PENDING:
+        raise InvalidState(
+            f"Permit {permit.number} has no pending post-issue check.", code="no_pending_check"
+        )
+    if suspend and outcome != ReviewOutcome.PROBLEM_FOUND:
+        raise ValidationFailed(fields={"suspend": ["Only a problem found can suspend the permit."]})
+    application = permit.application
+    Review.objects.create(
+        application=application,
+        stage=ReviewStage.POST_CHECK,
+        reviewer=actor,
+        outcome=outcome,
+        reason=reason,
+        created_at=timezone.now(),
+    )
+    permit.post_check_status = (
+        PostCheckStatus.PASSED if outcome == ReviewOutcome.PASSED else PostCheckStatus.PROBLEM_FOUND
+    )
+    permit.save(update_fields=["post_check_status"])
+    Application.objects.filter(pk=application.pk).update(post_check_pending=False, updated_at=timezone.now())
+    record(
+        actor=actor,
+        action="permit.post_check_recorded",
+        obj=permit,
+        data={"number": permit.number, "outcome": outcome, "reason": reason, "suspend": suspend},
+    )
+    if suspend and permit.status == PermitStatus.ACTIVE:
+        permit_transition(
+            permit, PermitStatus.SUSPENDED, actor=actor, reason=f"Post-issue check: {reason}",
+            notify_users=_holder_users(permit),
+        )  # fmt: skip
     return permit

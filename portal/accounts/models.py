@@ -173,3 +173,32 @@ class ApiClient(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ConflictSource(models.TextChoices):
+    DECLARED = "declared", _("Declared by the official")
+    FOUND = "found", _("Found by a supervisor or an audit")
+
+
+class ConflictOfInterest(models.Model):
+    """A link between an official and a business: that official never reviews that business's files."""
+
+    official = models.ForeignKey(User, on_delete=models.CASCADE, related_name="conflicts_of_interest")
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="conflicts_of_interest")
+    reason = models.TextField(_("nature of the link"))
+    source = models.CharField(
+        _("source"), max_length=16, choices=ConflictSource.choices, default=ConflictSource.DECLARED
+    )
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("conflict of interest")
+        verbose_name_plural = _("conflicts of interest")
+        constraints = [
+            models.UniqueConstraint(fields=["official", "business"], name="conflict_of_interest_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.official} ↔ {self.business.name}"

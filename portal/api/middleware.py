@@ -1,4 +1,4 @@
-"""JSON errors under /api/ for what escapes DRF: unknown paths and unexpected exceptions."""
+"""JSON errors under /api/ for what escapes DRF: unknown paths, unstorable queries, unexpected exceptions."""
 
 from __future__ import annotations
 
@@ -22,6 +22,15 @@ def json_error(code: ErrorCode, status: int, detail: str | None = None) -> JsonR
     return JsonResponse(error_body(code, detail or code.label), status=status)
 
 
+def _nul_query_params(request) -> list[str]:
+    """Query parameters holding NUL: it never belongs there, and the database refuses it in text."""
+    return [
+        key.replace("\x00", "") or "query"
+        for key, values in request.GET.lists()
+        if "\x00" in key or any("\x00" in value for value in values)
+    ]
+
+
 class ApiErrorMiddleware:
     """Turns an unhandled exception in an API view into a logged, JSON 500 (DEBUG on or off)."""
 
@@ -29,6 +38,17 @@ class ApiErrorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if is_api_request(request):
+            if "\x00" in request.path:  # no resource is named so
+                return json_error(ErrorCode.NOT_FOUND, 404, "No API endpoint or object at this path.")
+            bad = _nul_query_params(request)
+            if bad:
+                body = error_body(
+                    ErrorCode.INVALID,
+                    ErrorCode.INVALID.label,
+                    {name: ["Contains a NUL character."] for name in bad},
+                )
+                return JsonResponse(body, status=400)
         return self.get_response(request)
 
     def process_exception(self, request, exception):

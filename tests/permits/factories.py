@@ -131,5 +131,6 @@ class DraftApplicationFactory(factory.django.DjangoModelFactory):
     reference = factory.Sequence(lambda n: f"APP-2026-{900000 + n:06d}")
     business = factory.SubFactory(BusinessFactory)
     licence_type = factory.SubFactory(LicenceTypeFactory)
+    authority = factory.LazyAttribute(lambda a: a.licence_type.authority)
     created_by = factory.SubFactory(UserFactory)
     answers = factory.LazyFunction(dict)

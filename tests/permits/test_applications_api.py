@@ -998,8 +998,8 @@ def test_submitting_medium_audits_and_notifies_every_member(
     # when
     owner_client.post(f"{APPLICATIONS}{application.pk}/submit/")
 
-    # then
-    assert events_for(application) == ["application.submitted"]
+    # then: no official of the authority yet, so it waits unassigned (and that is recorded too)
+    assert events_for(application) == ["application.submitted", "application.awaiting_assignment"]
     event = AuditEvent.objects.get(action="application.submitted", object_id=str(application.pk))
     assert event.actor_id == owner.pk
     assert event.data["from"] == "draft"
@@ -1042,7 +1042,11 @@ def test_withdrawing_is_audited(owner, owner_client, business, medium_type):
     owner_client.post(f"{APPLICATIONS}{application.pk}/withdraw/")
 
     # then
-    assert events_for(application) == ["application.submitted", "application.withdrawn"]
+    assert events_for(application) == [
+        "application.submitted",
+        "application.awaiting_assignment",
+        "application.withdrawn",
+    ]
     event = AuditEvent.objects.get(action="application.withdrawn", object_id=str(application.pk))
     assert (event.data["from"], event.data["to"]) == ("submitted", "withdrawn")
     assert event.actor_id == owner.pk

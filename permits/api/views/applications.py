@@ -10,7 +10,6 @@ from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -32,15 +31,11 @@ from permits.services import applications as services
 from permits.services.applications import licence_type_for_code
 from permits.services.documents import application_document_attach, document_for
 from portal.api.idempotency import idempotent
+from portal.api.inputs import valid_input
+from portal.api.parsers import SafeFormParser, SafeMultiPartParser
 from portal.api.schema import IDEMPOTENCY_KEY, errors
 
 TAGS = ["applications"]
-
-
-def _valid(serializer_class, data):
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def _render(application_id: int, request, status_code=status.HTTP_200_OK) -> Response:
@@ -74,7 +69,7 @@ class ApplicationListCreateView(generics.ListAPIView):
     )
     @idempotent
     def post(self, request, *args, **kwargs):
-        data = _valid(ApplicationCreateInput, request.data)
+        data = valid_input(ApplicationCreateInput, request.data)
         business = selectors.business_for_applicant(user=request.user, business_id=data["business"])
         application = services.application_create(
             actor=request.user,
@@ -104,7 +99,7 @@ class ApplicationDetailView(APIView):
     )
     def patch(self, request, pk: int):
         application = selectors.application_get_for_applicant(user=request.user, application_id=pk)
-        data = _valid(ApplicationUpdateInput, request.data)
+        data = valid_input(ApplicationUpdateInput, request.data)
         services.application_update(
             actor=request.user,
             application_id=application.pk,
@@ -127,7 +122,7 @@ class ApplicationSubmitView(APIView):
     )
     def post(self, request, pk: int):
         application = selectors.application_get_for_applicant(user=request.user, application_id=pk)
-        data = _valid(VersionInput, request.data)
+        data = valid_input(VersionInput, request.data)
         services.application_submit(
             actor=request.user, application_id=application.pk, version=data.get("version")
         )
@@ -144,7 +139,7 @@ class ApplicationWithdrawView(APIView):
     )
     def post(self, request, pk: int):
         application = selectors.application_get_for_applicant(user=request.user, application_id=pk)
-        data = _valid(WithdrawInput, request.data)
+        data = valid_input(WithdrawInput, request.data)
         services.application_withdraw(
             actor=request.user,
             application_id=application.pk,
@@ -155,7 +150,7 @@ class ApplicationWithdrawView(APIView):
 
 
 class ApplicationDocumentsView(generics.ListAPIView):
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [SafeMultiPartParser, SafeFormParser]
     serializer_class = DocumentOutput
 
     def get_queryset(self):
@@ -183,7 +178,7 @@ class ApplicationDocumentsView(generics.ListAPIView):
     @idempotent
     def post(self, request, pk: int):
         application = selectors.application_get_for_applicant(user=request.user, application_id=pk)
-        data = _valid(DocumentInput, request.data)
+        data = valid_input(DocumentInput, request.data)
         document = application_document_attach(
             actor=request.user,
             application_id=application.pk,
@@ -244,6 +239,6 @@ class ApplicationMessagesView(generics.ListAPIView):
     @idempotent
     def post(self, request, pk: int):
         application = selectors.application_get_for_applicant(user=request.user, application_id=pk)
-        data = _valid(MessageInput, request.data)
+        data = valid_input(MessageInput, request.data)
         message = services.message_post(actor=request.user, application_id=application.pk, body=data["body"])
         return Response(MessageOutput(message).data, status=status.HTTP_201_CREATED)

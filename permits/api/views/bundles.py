@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -13,6 +12,8 @@ from permits.api.serializers import BundleCreateInput, BundleDocumentOutput, Bun
 from permits.services.bundles import bundle_create, bundle_submit
 from permits.services.documents import bundle_document_attach
 from portal.api.idempotency import idempotent
+from portal.api.inputs import valid_input
+from portal.api.parsers import SafeFormParser, SafeMultiPartParser
 from portal.api.schema import IDEMPOTENCY_KEY, errors
 
 TAGS = ["bundles"]
@@ -75,7 +76,7 @@ class BundleSubmitView(APIView):
 
 
 class BundleDocumentsView(APIView):
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [SafeMultiPartParser, SafeFormParser]
 
     @extend_schema(
         operation_id="bundles_documents_create",
@@ -88,12 +89,10 @@ class BundleDocumentsView(APIView):
     @idempotent
     def post(self, request, pk: int):
         bundle = selectors.bundle_get(user=request.user, bundle_id=pk)
-        data = DocumentInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = valid_input(DocumentInput, request.data)
         document, applications = bundle_document_attach(
-            actor=request.user, bundle=bundle, requirement_code=data.validated_data["requirement"],
-            upload=data.validated_data["file"],
-        )  # fmt: skip
+            actor=request.user, bundle=bundle, requirement_code=data["requirement"], upload=data["file"]
+        )
         link = selectors.application_documents(application=applications[0]).get(document=document)
         body = {"document": link, "applications": [a.reference for a in applications]}
         return Response(BundleDocumentOutput(body).data, status=status.HTTP_201_CREATED)

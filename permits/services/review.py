@@ -1,0 +1,543 @@
+"""The authority's side: fair assignment, information requests, four-eyes decisions, reassignment.
+
+Fairness is built in, not left to discretion: the system picks the least-loaded eligible official
+(clearance at least the tier, active, no conflict of interest; ties broken by id); an official works
+their queue oldest first and must give a recorded reason to take a file out of turn; the second
+reviewer of a high-risk file is never the first; every decision carries a reason, and a rejection
+names the requirement or the legal act it rests on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from permits.calendar import add_working_days, working_days_between
+from permits.models import (
+    Application,
+    ApplicationStatus,
+    DocumentRequirement,
+    InternalNote,
+    LegalAct,
+    Message,
+    Review,
+    ReviewOutcome,
+    ReviewStage,
+    Tier,
+)
+from permits.services.applications import business_users
+from permits.services.permits import permit_issue
+from permits.workflow import By, check_version, lock, transition
+from portal.accounts.models import Business, Clearance, ConflictOfInterest, OfficialProfile, User
+from portal.api.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
+from portal.api.inputs import clean_text
+from portal.audit.services import record
+from portal.notifications.services import notify
+
+S = ApplicationStatus
+OPEN = (S.SUBMITTED, S.IN_REVIEW, S.INFO_REQUESTED, S.SECOND_REVIEW)
+# Files waiting on their assigned official (not on the applicant).
+WAITING_ON_OFFICIAL = (S.IN_REVIEW, S.SECOND_REVIEW)
+
+
+# --- who may review ----------------------------------------------------------------------------
+
+
+def required_clearance(application: Application, stage: str) -> str:
+    """The second pair of eyes on a high-risk file is always cleared for high."""
+    return Tier.HIGH if stage == ReviewStage.SECOND else application.risk_tier
+
+
+def _clearances_at_least(level: str) -> list[str]:
+    return [c for c in Clearance.values if Clearance.rank(c) >= Clearance.rank(level)]
+
+
+def has_conflict(user, business_id: int) -> bool:
+    return ConflictOfInterest.objects.filter(official=user, business_id=business_id).exists()
+
+
+def first_reviewer_id(application: Application) -> int | None:
+    return (
+        Review.objects.filter(application=application, stage=ReviewStage.FIRST)
+        .values_list("reviewer_id", flat=True)
+        .first()
+    )
+
+
+def eligible_officials(application: Application, *, stage: str) -> QuerySet[OfficialProfile]:
+    """Officials who may take this file at this stage, least loaded first, ties by id.
+
+    Supervisors are kept free for escalations and reassignment and are not assigned automatically.
+    """
+    excluded = [first_reviewer_id(application)] if stage == ReviewStage.SECOND else []
+    return (
+        OfficialProfile.objects.filter(
+            authority_id=application.authority_id,
+            user__is_active=True,
+            is_supervisor=False,
+            clearance__in=_clearances_at_least(required_clearance(application, stage)),
+        )
+        .exclude(user__conflicts_of_interest__business_id=application.business_id)
+        .exclude(user_id__in=[pk for pk in excluded if pk])
+        .annotate(
+            load=Count("user__assigned_applications", filter=Q(user__assigned_applications__status__in=OPEN))
+        )
+        .select_related("user")
+        .order_by("load", "user_id")
+    )
+
+
+def supervisors_of(authority_id: int) -> list[User]:
+    return [
+        p.user
+        for p in OfficialProfile.objects.filter(
+            authority_id=authority_id, is_supervisor=True, user__is_active=True
+        ).select_related("user")
+    ]
+
+
+def check_may_review(application: Application, user, *, stage: str) -> OfficialProfile:
+    """Refuse (403 with a clear code) anyone who may not act on this file at this stage."""
+    profile = OfficialProfile.objects.filter(user=user, authority_id=application.authority_id).first()
+    if profile is None:
+        raise Forbidden(
+            "Only officials of the issuing authority review this application.", code="not_an_official"
+        )
+    if Clearance.rank(profile.clearance) < Clearance.rank(required_clearance(application, stage)):
+        raise Forbidden("Your clearance is below this application's tier.", code="clearance_too_low")
+    if has_conflict(user, application.business_id):
+        raise Forbidden(
+            "You declared a link to this business; another official must review it.",
+            code="conflict_of_interest",
+        )
+    if stage == ReviewStage.SECOND and first_reviewer_id(application) == user.pk:
+        raise Forbidden(
+            "The second review must be done by a different official (four eyes).", code="four_eyes"
+        )
+    return profile
+
+
+def _stage_of(application: Application) -> str:
+    return ReviewStage.SECOND if application.status == S.SECOND_REVIEW else ReviewStage.FIRST
+
+
+def _pick(application: Application, *, stage: str, actor, event: str) -> User | None:
+    """The least-loaded eligible official, or None, in which case the supervisors are told."""
+    chosen = eligible_officials(application, stage=stage).first()
+    if chosen is not None:
+        return chosen.user
+    notify(
+        recipients=supervisors_of(application.authority_id),
+        event="application.no_eligible_official",
+        subject_key=f"{application.reference}:{stage}:{event}",
+        payload={"application": application.pk, "reference": application.reference, "stage": stage},
+    )
+    record(
+        actor=actor,
+        action="application.awaiting_assignment",
+        obj=application,
+        data={"reference": application.reference, "stage": stage},
+    )
+    return None
+
+
+def start_review(application: Application, *, actor) -> Application:
+    """After submission: assign a medium or high file, or leave it waiting and tell the supervisors."""
+    official = _pick(application, stage=ReviewStage.FIRST, actor=actor, event="submitted")
+    if official is None:
+        return application
+    return transition(
+        application,
+        S.IN_REVIEW,
+        actor=actor,
+        by=By.SYSTEM,
+        changes={"assigned_to": official},
+        data={"assigned_to": official.username, "how": "least-loaded eligible official"},
+        notify_users=[official],
+    )
+
+
+# --- oldest first ------------------------------------------------------------------------------
+
+
+def _older_waiting(application: Application, user, *, claiming: bool) -> Application | None:
+    """The oldest file the official should handle before this one, if any."""
+    if claiming:
+        profile = OfficialProfile.objects.get(user=user)
+        older = Application.objects.filter(
+            authority_id=application.authority_id,
+            status__in=OPEN,
+            assigned_to__isnull=True,
+            risk_tier__in=[t for t in Tier.values if Tier.rank(t) <= Clearance.rank(profile.clearance)],
+        ).exclude(business__conflicts_of_interest__official=user)
+    else:
+        older = Application.objects.filter(assigned_to=user, status__in=WAITING_ON_OFFICIAL)
+    return (
+        older.filter(
+            Q(submitted_at__lt=application.submitted_at)
+            | Q(submitted_at=application.submitted_at, id__lt=application.pk)
+        )
+        .order_by("submitted_at", "id")
+        .first()
+    )
+
+
+def check_order(application: Application, user, *, reason: str, claiming: bool = False) -> None:
+    """Oldest first; out of turn only with a reason, which goes into the audit trail (and the reports)."""
+    older = _older_waiting(application, user, claiming=claiming)
+    if older is None:
+        return
+    if not reason.strip():
+        raise InvalidState(
+            f"{older.reference} has waited longer; handle it first, or give `out_of_order_reason`.",
+            code="out_of_order",
+        )
+    record(
+        actor=user,
+        action="application.out_of_order",
+        obj=application,
+        data={"reference": application.reference, "skipped": older.reference, "reason": reason.strip()},
+    )
+
+
+# --- the official's transitions ----------------------------------------------------------------
+
+
+def _locked_for_official(application_id: int, actor, version: int | None) -> Application:
+    application = lock(application_id)
+    if application.status in (S.APPROVED, S.REJECTED, S.WITHDRAWN):
+        raise Conflict(
+            f"{application.reference} is already {application.get_status_display().lower()}.", code="conflict"
+        )
+    check_version(application, version)
+    return application
+
+
+def _basis(legal_basis: Any, requirement: Any) -> tuple[LegalAct | None, DocumentRequirement | None]:
+    act = req = None
+    if legal_basis:
+        act = LegalAct.objects.filter(code=legal_basis).first() if isinstance(legal_basis, str) else None
+        if act is None:
+            raise ValidationFailed(fields={"legal_basis": [f"Unknown legal act: {legal_basis}."]})
+    if requirement:
+        req = (
+            DocumentRequirement.objects.filter(code=requirement).first()
+            if isinstance(requirement, str)
+            else None
+        )
+        if req is None:
+            raise ValidationFailed(fields={"requirement": [f"Unknown document requirement: {requirement}."]})
+    return act, req
+
+
+@transaction.atomic
+def application_decide(
+    *,
+    actor,
+    application_id: int,
+    decision: str,
+    reason: Any,
+    legal_basis: Any = None,
+    requirement: Any = None,
+    version: int | None = None,
+    out_of_order_reason: str = "",
+) -> Application:
+    """Approve or reject at the current stage. Two officials deciding at once: one wins, one gets 409."""
+    if decision not in ("approve", "reject"):
+        raise ValidationFailed(fields={"decision": ["Choose approve or reject."]})
+    reason = clean_text(reason, "reason")
+    act, req = _basis(legal_basis, requirement)
+    if decision == "reject" and act is None and req is None:
+        raise ValidationFailed(
+            "A rejection must name the legal act or the requirement it rests on.",
+            code="basis_required",
+            fields={"legal_basis": ["Name the legal act (or the requirement) the rejection rests on."]},
+        )
+    application = _locked_for_official(application_id, actor, version)
+    if application.status not in WAITING_ON_OFFICIAL:
+        raise InvalidState(
+            f"{application.reference} is {application.get_status_display().lower()}; it cannot be decided now.",
+            code="invalid_transition",
+        )
+    stage = _stage_of(application)
+    check_may_review(application, actor, stage=stage)
+    if application.assigned_to_id != actor.pk:
+        raise Forbidden(f"{application.reference} is assigned to someone else.", code="not_assigned")
+    check_order(application, actor, reason=out_of_order_reason)
+    now = timezone.now()
+    approved = decision == "approve"
+    Review.objects.create(
+        application=application,
+        stage=stage,
+        reviewer=actor,
+        outcome=ReviewOutcome.APPROVED if approved else ReviewOutcome.REJECTED,
+        reason=reason,
+        legal_basis=act,
+        requirement=req,
+        created_at=now,
+    )
+    applicants = business_users(application.business)
+    basis = {"legal_basis": act and act.code, "requirement": req and req.code, "stage": stage}
+    if not approved:
+        cited = "; ".join(filter(None, [act and str(act), req and f"requirement: {req.name}"]))
+        return transition(
+            application,
+            S.REJECTED,
+            actor=actor,
+            by=By.OFFICIAL,
+            changes={"decided_at": now, "decision_reason": f"{reason} (basis: {cited})"},
+            data={"reason": reason, **basis},
+            notify_users=applicants,
+        )
+    if application.risk_tier == Tier.HIGH and stage == ReviewStage.FIRST:
+        # Four eyes: a different official cleared for high approves before anything is issued.
+        second = _pick(application, stage=ReviewStage.SECOND, actor=actor, event="first-approved")
+        return transition(
+            application,
+            S.SECOND_REVIEW,
+            actor=actor,
+            by=By.OFFICIAL,
+            changes={"assigned_to": second},
+            data={"reason": reason, "second_reviewer": second and second.username, **basis},
+            notify_users=[second] if second else (),
+        )
+    transition(
+        application,
+        S.APPROVED,
+        actor=actor,
+        by=By.OFFICIAL,
+        changes={"decided_at": now, "decision_reason": reason},
+        data={"reason": reason, **basis},
+    )
+    permit_issue(application=application, actor=actor, notify_users=applicants)
+    return application
+
+
+@transaction.atomic
+def application_request_info(
+    *, actor, application_id: int, message: Any, version: int | None = None, out_of_order_reason: str = ""
+) -> Application:
+    """Ask the applicant for more: the clock stops until they answer."""
+    body = clean_text(message, "message")
+    application = _locked_for_official(application_id, actor, version)
+    check_may_review(application, actor, stage=_stage_of(application))
+    if application.assigned_to_id != actor.pk:
+        raise Forbidden(f"{application.reference} is assigned to someone else.", code="not_assigned")
+    check_order(application, actor, reason=out_of_order_reason)
+    now = timezone.now()
+    Message.objects.create(application=application, author=actor, body=body, created_at=now)
+    return transition(
+        application,
+        S.INFO_REQUESTED,
+        actor=actor,
+        by=By.OFFICIAL,
+        changes={"paused_at": now},
+        data={"message": body},
+        notify_users=business_users(application.business),
+    )
+
+
+@transaction.atomic
+def application_resubmit(
+    *, actor, application_id: int, message: Any = "", version: int | None = None
+) -> Application:
+    """The applicant answers an information request: the clock resumes, the due date moves by the
+    working days the file waited on them."""
+    body = clean_text(message, "message", required=False)
+    application = lock(application_id)
+    check_version(application, version)
+    now = timezone.now()
+    changes: dict[str, Any] = {"paused_at": None}
+    if application.status == S.INFO_REQUESTED and application.due_at and application.paused_at:
+        paused_days = working_days_between(application.paused_at, now)
+        changes["due_at"] = (
+            add_working_days(application.due_at, paused_days) if paused_days else application.due_at
+        )
+    if body and application.status == S.INFO_REQUESTED:
+        Message.objects.create(application=application, author=actor, body=body, created_at=now)
+    return transition(
+        application,
+        S.IN_REVIEW,
+        actor=actor,
+        by=By.APPLICANT,
+        changes=changes,
+        data={"message": bool(body)},
+        notify_users=[application.assigned_to]
+        if application.assigned_to_id
+        else supervisors_of(application.authority_id),
+    )
+
+
+@transaction.atomic
+def application_claim(*, actor, application_id: int, out_of_order_reason: str = "") -> Application:
+    """Take a file that no one could be assigned to (oldest first, unless a reason is given)."""
+    application = _locked_for_official(application_id, actor, None)
+    if application.assigned_to_id is not None or application.status not in OPEN:
+        raise InvalidState(f"{application.reference} is not waiting for an official.", code="not_claimable")
+    stage = _stage_of(application)
+    check_may_review(application, actor, stage=stage)
+    check_order(application, actor, reason=out_of_order_reason, claiming=True)
+    if application.status == S.SUBMITTED:
+        return transition(
+            application,
+            S.IN_REVIEW,
+            actor=actor,
+            by=By.OFFICIAL,
+            changes={"assigned_to": actor},
+            data={"assigned_to": actor.username, "how": "claimed"},
+        )
+    return _assign_in_place(
+        application, actor=actor, to=actor, reason="claimed", action="application.claimed"
+    )
+
+
+def _assign_in_place(
+    application: Application, *, actor, to: User | None, reason: str, action: str
+) -> Application:
+    """Change the assignee without a status change (the file stays where it is in its pathway)."""
+    previous = application.assigned_to
+    application.assigned_to = to
+    application.version += 1
+    application.save(update_fields=["assigned_to", "version", "updated_at"])
+    record(
+        actor=actor,
+        action=action,
+        obj=application,
+        data={
+            "reference": application.reference,
+            "from": previous.username if previous else None,
+            "to": to.username if to else None,
+            "reason": reason,
+        },
+    )
+    notify(
+        recipients=[u for u in (to, previous) if u is not None],
+        event=action,
+        subject_key=f"{application.reference}:v{application.version}",
+        payload={
+            "application": application.pk,
+            "reference": application.reference,
+            "assigned_to": to and to.username,
+        },
+    )
+    return application
+
+
+@transaction.atomic
+def application_reassign(*, actor, application_id: int, to_username: Any, reason: Any) -> Application:
+    """A supervisor moves a file to another eligible official, with a recorded reason."""
+    reason = clean_text(reason, "reason")
+    application = _locked_for_official(application_id, actor, None)
+    if not OfficialProfile.objects.filter(
+        user=actor, authority_id=application.authority_id, is_supervisor=True
+    ).exists():
+        raise Forbidden("Only a supervisor of the authority reassigns files.", code="not_a_supervisor")
+    target = (
+        User.objects.filter(username=to_username, is_active=True).first()
+        if isinstance(to_username, str)
+        else None
+    )
+    if target is None:
+        raise ValidationFailed(fields={"to": [f"No active official named {to_username}."]})
+    stage = _stage_of(application)
+    check_may_review(application, target, stage=stage)
+    if application.status == S.SUBMITTED:
+        return transition(
+            application,
+            S.IN_REVIEW,
+            actor=actor,
+            by=By.OFFICIAL,
+            changes={"assigned_to": target},
+            data={"assigned_to": target.username, "how": "reassigned by a supervisor", "reason": reason},
+            notify_users=[target],
+        )
+    if application.assigned_to_id == target.pk:
+        raise InvalidState(
+            f"{application.reference} is already assigned to {target.username}.", code="already_assigned"
+        )
+    return _assign_in_place(
+        application, actor=actor, to=target, reason=reason, action="application.reassigned"
+    )
+
+
+@transaction.atomic
+def note_add(*, actor, application: Application, body: Any) -> InternalNote:
+    body = clean_text(body, "body")
+    note = InternalNote.objects.create(
+        application=application, author=actor, body=body, created_at=timezone.now()
+    )
+    record(actor=actor, action="application.note_added", obj=note, data={"reference": application.reference})
+    return note
+
+
+@transaction.atomic
+def conflict_declare(
+    *, actor, official: User, business, reason: Any, source: str = "declared"
+) -> ConflictOfInterest:
+    """Record a link between an official and a business, and take that business's open files off them."""
+    reason = clean_text(reason, "reason")
+    if ConflictOfInterest.objects.filter(official=official, business=business).exists():
+        raise InvalidState("This link is already recorded.", code="already_declared")
+    conflict = ConflictOfInterest.objects.create(
+        official=official, business=business, reason=reason, source=source, recorded_by=actor
+    )
+    record(
+        actor=actor,
+        action="accounts.conflict_of_interest_recorded",
+        obj=conflict,
+        data={"official": official.username, "business": business.pk, "source": source},
+    )
+    for application_id in Application.objects.filter(
+        assigned_to=official, business=business, status__in=OPEN
+    ).values_list("id", flat=True):
+        application = lock(application_id)
+        stage = _stage_of(application)
+        successor = _pick(application, stage=stage, actor=actor, event=f"conflict-{conflict.pk}")
+        _assign_in_place(
+            application,
+            actor=actor,
+            to=successor,
+            reason="conflict of interest recorded",
+            action="application.reassigned",
+        )
+    return conflict
+
+
+def official_or_none(user) -> OfficialProfile | None:
+    return OfficialProfile.objects.select_related("authority").filter(user=user).first()
+
+
+def require_official(user) -> OfficialProfile:
+    profile = official_or_none(user)
+    if profile is None:
+        raise Forbidden("This is for officials of an authority.", code="not_an_official")
+    return profile
+
+
+def require_same_authority(application: Application, user) -> OfficialProfile:
+    profile = official_or_none(user)
+    if profile is None or profile.authority_id != application.authority_id:
+        raise NotFound("No such application among yours.")
+    return profile
+
+
+def business_by_id(business_id: int):
+    business = Business.objects.filter(pk=business_id).first()
+    if business is None:
+        raise ValidationFailed(fields={"business": [f"No business has the id {business_id}."]})
+    return business
+
+
+def official_of_same_authority(*, supervisor: OfficialProfile, username: str) -> User:
+    """A supervisor records a link found for an official of their own authority."""
+    if not supervisor.is_supervisor:
+        raise Forbidden("Only a supervisor records a link for another official.", code="not_a_supervisor")
+    profile = OfficialProfile.objects.filter(
+        user__username=username, authority_id=supervisor.authority_id
+    ).first()
+    if profile is None:
+        raise ValidationFailed(fields={"official": [f"No official {username} in your authority."]})
+    return profile.user
