@@ -36,14 +36,25 @@ def add_working_days(start: dt.datetime, days: int) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, local.time().replace(tzinfo=None)))
 
 
-def working_days_between(start: dt.datetime, end: dt.datetime) -> int:
-    """Working days after `start`'s local date, up to and including `end`'s (0 when the same day)."""
+def working_days_between(
+    start: dt.datetime, end: dt.datetime, *, exceptions: dict[dt.date, str] | None = None
+) -> int:
+    """Working days after `start`'s local date, up to and including `end`'s (0 when the same day).
+
+    `exceptions` (holiday kinds by date, covering the range) spares a query when counting many.
+    """
     first, last = timezone.localdate(start), timezone.localdate(end)
     if last <= first:
         return 0
-    exceptions = _exceptions(first, last)
+    if exceptions is None:
+        exceptions = _exceptions(first, last)
     return sum(
         1
         for offset in range(1, (last - first).days + 1)
         if is_working_day(first + dt.timedelta(days=offset), exceptions)
     )
+
+
+def exceptions_between(start: dt.date, end: dt.date) -> dict[dt.date, str]:
+    """Holidays and transferred days in a range, for repeated counting without repeated queries."""
+    return _exceptions(start, end)

@@ -321,3 +321,45 @@ class CatalogueSeeder:
 def seed_catalogue(out: Callable[[str], None] = print) -> int:
     """Load the demo catalogue and risk rules v1; returns how many objects were created (0 on a second run)."""
     return CatalogueSeeder(out).run()
+
+
+# Kazakhstan's public holidays (Law "On Holidays in the Republic of Kazakhstan", 1995, as amended).
+# Kurban Ait's first day follows the lunar calendar and is published each year. Decreed transfers
+# (a weekend day worked in exchange for a bridge day off) are added in the admin as they are decreed.
+_FIXED_HOLIDAYS = [
+    ((1, 1), "New Year"),
+    ((1, 2), "New Year"),
+    ((1, 7), "Orthodox Christmas"),
+    ((3, 8), "International Women's Day"),
+    ((3, 21), "Nauryz"),
+    ((3, 22), "Nauryz"),
+    ((3, 23), "Nauryz"),
+    ((5, 1), "Kazakhstan People's Unity Day"),
+    ((5, 7), "Defender of the Fatherland Day"),
+    ((5, 9), "Victory Day"),
+    ((7, 6), "Capital Day"),
+    ((8, 30), "Constitution Day"),
+    ((10, 25), "Republic Day"),
+    ((12, 16), "Independence Day"),
+]
+KURBAN_AIT = {2026: (5, 27), 2027: (5, 16)}
+HOLIDAY_YEARS = (2026, 2027)
+
+
+def seed_holidays(out: Callable[[str], None] = print) -> int:
+    """Public holidays of 2026 and 2027 (idempotent: looked up by date)."""
+    import datetime as dt
+
+    from permits.models import Holiday
+    from permits.services.catalogue import holiday_create
+
+    created = 0
+    for year in HOLIDAY_YEARS:
+        days = [(dt.date(year, m, d), name) for (m, d), name in _FIXED_HOLIDAYS]
+        days.append((dt.date(year, *KURBAN_AIT[year]), "Kurban Ait (first day)"))
+        for day, name in days:
+            if not Holiday.objects.filter(date=day).exists():
+                holiday_create(actor=None, date=day, name=name)
+                created += 1
+    out(f"  holidays: {created} created")
+    return created

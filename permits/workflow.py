@@ -15,6 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from permits import sla
 from permits.models import Application, ApplicationStatus, Permit, PermitStatus
 from portal.api.errors import Conflict, Forbidden, InvalidState
 from portal.audit.services import record
@@ -107,6 +108,8 @@ def permit_transition(
         fields.add(name)
     permit.status = to
     permit.status_reason = reason
+    permit.next_sla_at = sla.permit_next_moment(permit)
+    fields.add("next_sla_at")
     permit.save(update_fields=sorted(fields))
     record(
         actor=actor,
@@ -156,8 +159,13 @@ def transition(
     changes: dict[str, Any] | None = None,
     data: dict[str, Any] | None = None,
     notify_users: Iterable = (),
+    action: str | None = None,
 ) -> Application:
-    """Move a locked application to `to`; refuse with 409 from a wrong state, 403 for a wrong actor."""
+    """Move a locked application to `to`; refuse with 409 from a wrong state, 403 for a wrong actor.
+
+    `action` names the event when one move has several meanings (a tacit approval is still
+    in_review → approved). The SLA schedule (`next_sla_at`) is recomputed here, on every move.
+    """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("transition() must run inside the transaction that locked the row")
     move = TRANSITIONS.get((application.status, to))
@@ -176,16 +184,18 @@ def transition(
         fields.add(name)
     application.status = to
     application.version += 1
+    application.next_sla_at = sla.next_moment(application)
+    fields.add("next_sla_at")
     application.save(update_fields=sorted(fields))
     record(
         actor=actor,
-        action=f"application.{move.action}",
+        action=f"application.{action or move.action}",
         obj=application,
         data={"reference": application.reference, "from": previous, "to": to, **(data or {})},
     )
     notify(
         recipients=notify_users,
-        event=f"application.{move.action}",
+        event=f"application.{action or move.action}",
         subject_key=f"{application.reference}:v{application.version}",
         payload={"application": application.pk, "reference": application.reference, "status": to},
     )

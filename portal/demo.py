@@ -17,6 +17,7 @@ from council.models import Council, CouncilMember, CouncilRole, CouncilScope, He
 from council.services import council_create, council_member_add
 from permits.models import ActivityCategory
 from permits.services.catalogue import activity_create
+from permits.sla import OVERSIGHT_GROUP
 from portal.accounts import services as accounts
 from portal.accounts.models import (
     ApiClient,
@@ -28,6 +29,7 @@ from portal.accounts.models import (
     OfficialProfile,
     User,
 )
+from portal.accounts.services import oversight_join
 
 ACTIVITIES = [
     ("design", "Design", "Graphic, product, interior and UX design studios."),
@@ -87,6 +89,7 @@ COUNCIL_SEATS = [
 
 API_CLIENT = ("demo-bank", "Demo Bank (API client)", "integrations@demo-bank.kz")
 ADMIN_USERNAME = "admin"
+OVERSIGHT_USERNAME = "oversight"
 
 
 class Seeder:
@@ -115,9 +118,12 @@ class Seeder:
             ("creative activities", self.activities),
             ("authorities and officials", self.authorities),
             ("entrepreneurs and businesses", self.entrepreneurs),
-            ("catalogue: legal acts, documents, questions, licence types, risk rules", self.catalogue),
+            (
+                "catalogue: legal acts, documents, questions, licence types, risk rules, holidays",
+                self.catalogue,
+            ),
             ("council", self.council),
-            ("API client and admin", self.api_client_and_admin),
+            ("API client, admin and national oversight", self.api_client_and_admin),
         ]
         for index, (label, step) in enumerate(steps, start=1):
             before = self.created
@@ -169,9 +175,10 @@ class Seeder:
                 self.created += 1
 
     def catalogue(self) -> None:
-        from permits.demo import seed_catalogue
+        from permits.demo import seed_catalogue, seed_holidays
 
         self.created += seed_catalogue(out=lambda line: self.out(f"      {line.strip()}"))
+        self.created += seed_holidays(out=lambda line: self.out(f"      {line.strip()}"))
 
     def council(self) -> None:
         council = Council.objects.filter(name=COUNCIL_NAME).first()
@@ -208,6 +215,11 @@ class Seeder:
         self.user(
             ADMIN_USERNAME, first_name="Portal", last_name="Administrator", is_staff=True, is_superuser=True
         )
+        # Level-2 escalations (a deadline missed well past its due date) go to national oversight.
+        oversight = self.user(OVERSIGHT_USERNAME, first_name="National", last_name="Oversight")
+        if not oversight.groups.filter(name=OVERSIGHT_GROUP).exists():
+            oversight_join(actor=None, user=oversight)
+            self.created += 1
 
 
 def seed_demo(out: Callable[[str], None] = print) -> int:

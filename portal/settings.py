@@ -165,6 +165,13 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     # Proves, for /healthz, that beat and a worker are both alive.
     "worker-heartbeat": {"task": "portal.health.tasks.heartbeat", "schedule": 60.0, "args": ["beat"]},
+    # Re-sends notifications still pending (broker outage, SMTP refusal), with backoff.
+    "outbox-sweep": {"task": "portal.notifications.tasks.outbox_sweep", "schedule": 60.0},
+    # Reminders, escalations, tacit approvals, overdue post-issue checks and permit expiry.
+    "sla-sweep": {
+        "task": "permits.tasks.sla_sweep",
+        "schedule": env.float("SLA_SWEEP_SECONDS", default=300.0),
+    },
 }
 
 # --- Auth ------------------------------------------------------------------------------------
@@ -246,6 +253,10 @@ SPECTACULAR_SETTINGS = {
 PORTAL_POST_CHECK_SHARE = env.float("PORTAL_POST_CHECK_SHARE", default=0.10)
 PORTAL_POST_CHECK_SEED = env.str("PORTAL_POST_CHECK_SEED", default="post-issue-checks")
 PORTAL_POST_CHECK_DAYS = env.int("PORTAL_POST_CHECK_DAYS", default=10)
+# Deadlines: the reminder goes out at this share of the allowed working days; level-2 escalation
+# (national oversight) this many working days after the due date.
+PORTAL_REMINDER_SHARE = env.float("PORTAL_REMINDER_SHARE", default=0.8)
+PORTAL_ESCALATION_LEVEL2_DAYS = env.int("PORTAL_ESCALATION_LEVEL2_DAYS", default=5)
 # Largest document upload, in bytes (a larger one is refused with 413 `too_large`).
 PORTAL_MAX_UPLOAD_BYTES = env.int("PORTAL_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
 # Django buffers larger uploads to a temporary file rather than memory.
@@ -284,6 +295,8 @@ EMAIL_PORT = _email.get("EMAIL_PORT") or 25
 EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+# Email notifications besides the in-app ones (each user can opt out per event).
+PORTAL_EMAIL_NOTIFICATIONS = env.bool("PORTAL_EMAIL_NOTIFICATIONS", default=True)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Creative Permits Portal <noreply@portal.local>")
 
 # --- Logging ---------------------------------------------------------------------------------

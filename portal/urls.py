@@ -8,6 +8,7 @@ from portal.health.views import HealthView
 api_v1 = [
     path("", include("portal.accounts.api.urls")),
     path("", include("permits.api.urls")),
+    path("", include("portal.notifications.api.urls")),
 ]
 
 urlpatterns = [

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from permits.calendar import exceptions_between, working_days_between
 from permits.models import (
     ActivityCategory,
     Application,
@@ -17,6 +21,7 @@ from permits.models import (
     Tier,
 )
 from permits.selectors import BundleStatus, bundle_status
+from permits.sla import CLOCK_RUNS
 from portal.accounts.api.serializers import AuthorityRefOutput, BusinessRefOutput
 
 # --- catalogue -------------------------------------------------------------------------------
@@ -133,6 +138,13 @@ class PublicPermitOutput(serializers.Serializer):
 
 # --- applications ----------------------------------------------------------------------------
 
+
+def calendar_context() -> dict:
+    """The holidays of the coming year, for working-day counts over a whole page in one query."""
+    today = timezone.localdate()
+    return {"calendar": exceptions_between(today, today + dt.timedelta(days=400))}
+
+
 STAGES = [
     "draft",
     "awaiting_review",
@@ -164,6 +176,8 @@ class ApplicationOutput(serializers.ModelSerializer):
     business = serializers.IntegerField(source="business_id")
     licence_type = serializers.CharField(source="licence_type.code")
     stage = serializers.SerializerMethodField()
+    working_days_left = serializers.SerializerMethodField()
+    overdue = serializers.SerializerMethodField()
     risk_tier = serializers.SerializerMethodField()
     risk_reasons = serializers.ListField(child=serializers.CharField())
     answers = serializers.DictField()
@@ -187,6 +201,8 @@ class ApplicationOutput(serializers.ModelSerializer):
             "created_at",
             "submitted_at",
             "due_at",
+            "working_days_left",
+            "overdue",
             "decided_at",
             "decision_reason",
             "assigned_to",
@@ -198,6 +214,28 @@ class ApplicationOutput(serializers.ModelSerializer):
     @extend_schema_field(serializers.ChoiceField(choices=STAGES))
     def get_stage(self, application) -> str:
         return stage_of(application)
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_working_days_left(self, application) -> int | None:
+        """Working days until the due date (0 on the day itself or after); null without a running clock."""
+        if application.due_at is None or application.status not in CLOCK_RUNS:
+            return None
+        now = timezone.now()
+        if application.due_at <= now:
+            return 0
+        return working_days_between(now, application.due_at, exceptions=self._calendar())
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_overdue(self, application) -> bool:
+        return bool(
+            application.due_at and application.status in CLOCK_RUNS and application.due_at <= timezone.now()
+        )
+
+    def _calendar(self) -> dict:
+        # Lists put it in the context once (calendar_context); a single object loads it here.
+        if "calendar" not in self.context:
+            self.context.update(calendar_context())
+        return self.context["calendar"]
 
     @extend_schema_field(serializers.ChoiceField(choices=Tier.choices, allow_null=True))
     def get_risk_tier(self, application) -> str | None:

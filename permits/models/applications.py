@@ -91,6 +91,11 @@ class Application(models.Model):
     paused_at = models.DateTimeField(_("clock paused at"), null=True, blank=True)
     # A sampled low-tier permit waits for its post-issue check (mirrors Permit.post_check_status).
     post_check_pending = models.BooleanField(_("post-issue check pending"), default=False)
+    # Deadlines that enforce themselves (permits.sla): the reminder moment (80 % of the allowed
+    # time), when it went out, and the next moment the SLA sweep must look at this row (null: never).
+    remind_at = models.DateTimeField(_("reminder due at"), null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+    next_sla_at = models.DateTimeField(_("next deadline check"), null=True, blank=True)
     # Optimistic lock: every change increments it; a client sending a stale version gets a 409.
     version = models.PositiveIntegerField(_("version"), default=1)
 
@@ -108,6 +113,10 @@ class Application(models.Model):
                 name="application_review_queue_idx",
                 condition=Q(status__in=["submitted", "in_review", "info_requested", "second_review"])
                 | Q(post_check_pending=True),
+            ),
+            # The SLA sweep reads only rows with a deadline moment, soonest first.
+            models.Index(
+                fields=["next_sla_at"], name="application_sla_idx", condition=Q(next_sla_at__isnull=False)
             ),
             models.Index(
                 fields=["assigned_to", "submitted_at", "id"],

@@ -41,13 +41,23 @@ class Permit(models.Model):
     )
     post_check_due_at = models.DateTimeField(_("post-issue check due"), null=True, blank=True)
     status_reason = models.TextField(_("reason for the current status"), blank=True)
+    # Expiry reminders sent so far (days before expiry: 30, then 7) and the sweep's next look.
+    expiry_reminder_days = models.PositiveSmallIntegerField(
+        _("last expiry reminder (days before)"), null=True, blank=True
+    )
+    next_sla_at = models.DateTimeField(_("next expiry check"), null=True, blank=True)
     suspended_until = models.DateField(_("suspended until"), null=True, blank=True)
 
     class Meta:
         ordering = ["-issued_at", "-id"]
         verbose_name = _("permit")
         verbose_name_plural = _("permits")
-        indexes = [models.Index(fields=["holder", "-issued_at"], name="permit_holder_idx")]
+        indexes = [
+            models.Index(fields=["holder", "-issued_at"], name="permit_holder_idx"),
+            models.Index(
+                fields=["next_sla_at"], name="permit_sla_idx", condition=Q(next_sla_at__isnull=False)
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(post_check_status="pending") | Q(post_check_due_at__isnull=False),

@@ -12,6 +12,7 @@ from permits.calendar import add_working_days
 from permits.models import Application, ApplicationStatus, Bundle, LicenceType, Message, Tier
 from permits.risk import answers_errors, assess, missing_answers
 from permits.services.permits import permit_issue
+from permits.sla import reminder_moment
 from permits.workflow import By, check_version, lock, transition
 from portal.api.errors import InvalidState, ValidationFailed
 from portal.api.inputs import clean_text
@@ -150,6 +151,7 @@ def submit_locked(application: Application, *, actor, rule_set) -> Application:
             "risk_reasons": assessment.reasons,
             "rule_set_version": rule_set.version if rule_set else None,
             "due_at": add_working_days(now, deadline) if deadline else None,
+            "remind_at": reminder_moment(now, deadline) if deadline else None,
         },
         data={
             "risk_tier": assessment.tier,

@@ -14,6 +14,7 @@ from permits.models import (
     ActivityCategory,
     Comparison,
     DocumentRequirement,
+    Holiday,
     LegalAct,
     LicenceType,
     LicenceTypeQuestion,
@@ -238,3 +239,18 @@ def rule_set_publish(*, actor, rule_set: RiskRuleSet) -> RiskRuleSet:
     rule_set.save(update_fields=["status", "published_at", "published_by"])
     record(actor=actor, action="permits.rule_set_published", obj=rule_set, data={"version": rule_set.version})
     return rule_set
+
+
+@transaction.atomic
+def holiday_create(*, actor, date, name: str, kind: str = "holiday") -> Holiday:
+    """A public holiday, or a decreed transfer that makes a weekend day a working day."""
+    holiday = Holiday(date=date, name=name, kind=kind)
+    _clean(holiday)
+    holiday.save()
+    record(
+        actor=actor,
+        action="permits.holiday_created",
+        obj=holiday,
+        data={"date": date, "name": name, "kind": kind},
+    )
+    return holiday

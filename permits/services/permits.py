@@ -23,6 +23,7 @@ from permits.models import (
     ReviewStage,
     Tier,
 )
+from permits.sla import permit_next_moment
 from permits.workflow import lock_permit, permit_transition
 from portal.accounts.models import Clearance, ConflictOfInterest, OfficialProfile
 from portal.api.errors import Forbidden, InvalidState, ValidationFailed
@@ -80,8 +81,13 @@ def permit_issue(*, application: Application, actor, tacit: bool = False, notify
         post_check_due_at=add_working_days(now, settings.PORTAL_POST_CHECK_DAYS) if sampled else None,
     )
     if sampled:
+        # The check has its own deadline: the SLA sweep escalates it when it passes.
         application.post_check_pending = True
-        application.save(update_fields=["post_check_pending", "updated_at"])
+        application.next_sla_at = permit.post_check_due_at
+        application.save(update_fields=["post_check_pending", "next_sla_at", "updated_at"])
+    permit.next_sla_at = permit_next_moment(permit)
+    if permit.next_sla_at:
+        permit.save(update_fields=["next_sla_at"])
     record(
         actor=actor,
         action="permit.issued",
@@ -185,7 +191,9 @@ def permit_post_check(*, actor, number: str, outcome: Any, reason: Any, suspend:
         PostCheckStatus.PASSED if outcome == ReviewOutcome.PASSED else PostCheckStatus.PROBLEM_FOUND
     )
     permit.save(update_fields=["post_check_status"])
-    Application.objects.filter(pk=application.pk).update(post_check_pending=False, updated_at=timezone.now())
+    Application.objects.filter(pk=application.pk).update(
+        post_check_pending=False, next_sla_at=None, updated_at=timezone.now()
+    )
     record(
         actor=actor,
         action="permit.post_check_recorded",

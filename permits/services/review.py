@@ -356,6 +356,10 @@ def application_resubmit(
         changes["due_at"] = (
             add_working_days(application.due_at, paused_days) if paused_days else application.due_at
         )
+        if application.remind_at and application.reminder_sent_at is None:
+            changes["remind_at"] = (
+                add_working_days(application.remind_at, paused_days) if paused_days else application.remind_at
+            )
     if body and application.status == S.INFO_REQUESTED:
         Message.objects.create(application=application, author=actor, body=body, created_at=now)
     return transition(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from knox.models import AuthToken
@@ -202,3 +203,13 @@ def auth_token_revoke_all(*, user: User) -> int:
     deleted, _ = AuthToken.objects.filter(user=user).delete()
     record(actor=user, action="accounts.tokens_revoked_all", obj=user, data={"count": deleted})
     return deleted
+
+
+@transaction.atomic
+def oversight_join(*, actor: User | None, user: User) -> None:
+    """Add a user to national oversight, who receive level-2 escalations of missed deadlines."""
+    from permits.sla import OVERSIGHT_GROUP
+
+    group, _ = Group.objects.get_or_create(name=OVERSIGHT_GROUP)
+    user.groups.add(group)
+    record(actor=actor, action="accounts.oversight_joined", obj=user, data={"group": OVERSIGHT_GROUP})

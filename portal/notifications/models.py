@@ -1,6 +1,7 @@
 """The notification outbox: a row per event and recipient, written in the transaction that causes it."""
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -23,13 +24,16 @@ class Notification(models.Model):
     )
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.IN_APP)
     event = models.CharField(_("event"), max_length=64)
-    payload = models.JSONField(_("payload"), default=dict)
+    payload = models.JSONField(_("payload"), default=dict, encoder=DjangoJSONEncoder)
     # event + object + recipient + channel: the same event never reaches the same person twice.
     dedupe_key = models.CharField(_("dedupe key"), max_length=200, unique=True)
     status = models.CharField(
         _("status"), max_length=16, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # When the outbox sweep should (re)try delivery; capped exponential backoff after failures.
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
@@ -38,7 +42,35 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
-        indexes = [models.Index(fields=["recipient", "-created_at"], name="notification_recipient_idx")]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notification_recipient_idx"),
+            # The outbox sweep reads only what still waits for delivery.
+            models.Index(
+                fields=["next_attempt_at"],
+                name="notification_pending_idx",
+                condition=models.Q(status="pending"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event} → {self.recipient}"
+
+
+class NotificationPreference(models.Model):
+    """Per event, whether a user also wants email (in-app notifications always arrive)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    event = models.CharField(_("event"), max_length=64)
+    email = models.BooleanField(_("send email"), default=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "event"], name="notification_preference_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.event} email={'on' if self.email else 'off'}"

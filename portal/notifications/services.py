@@ -1,43 +1,163 @@
-"""Writing notifications to the outbox, inside the caller's transaction."""
+"""The notification outbox: rows written in the transaction that causes them, delivered after commit.
+
+In-app notifications are delivered by being written. Email rows wait as `pending` and a Celery task,
+enqueued only once the transaction commits, sends each; a periodic outbox sweep re-enqueues whatever
+is still pending (the broker was down, the SMTP server refused) with capped exponential backoff. The
+dedupe key (event, subject, recipient, channel) is unique, so no one gets the same notification twice.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from portal.notifications.models import Channel, Notification, NotificationStatus
+from portal.notifications.models import Channel, Notification, NotificationPreference, NotificationStatus
+
+MAX_ATTEMPTS = 8
+BACKOFF_CAP = dt.timedelta(hours=1)
+
+
+def _wants_email(recipients: list, event: str) -> set[int]:
+    """Users who receive email for this event: everyone with an address, unless they opted out."""
+    opted_out = set(
+        NotificationPreference.objects.filter(user__in=recipients, event=event, email=False).values_list(
+            "user_id", flat=True
+        )
+    )
+    return {r.pk for r in recipients if r.email and r.pk not in opted_out}
 
 
 def notify(
-    *,
-    recipients: Iterable,
-    event: str,
-    subject_key: str,
-    payload: dict[str, Any],
-    channel: str = Channel.IN_APP,
+    *, recipients: Iterable, event: str, subject_key: str, payload: dict[str, Any]
 ) -> list[Notification]:
-    """One outbox row per recipient; `subject_key` names what the event is about (e.g. an application).
+    """Write the notifications of one event: in-app for each recipient, email for those who want it.
 
-    The dedupe key (event, subject, recipient, channel) makes a repeated call a no-op, so a retried
-    transition never notifies anyone twice. An in-app notification is delivered by being written.
+    Call it inside the transaction of the change; a repeated call is a no-op (dedupe keys).
     """
-    rows = []
+    people = list({r.pk: r for r in recipients if r is not None}.values())
+    if not people:
+        return []
     now = timezone.now()
-    for recipient in {r.pk: r for r in recipients if r is not None}.values():
-        in_app = channel == Channel.IN_APP
-        rows.append(
-            Notification(
-                recipient=recipient,
-                channel=channel,
-                event=event,
-                payload=payload,
-                dedupe_key=f"{event}:{subject_key}:{recipient.pk}:{channel}",
-                status=NotificationStatus.SENT if in_app else NotificationStatus.PENDING,
-                sent_at=now if in_app else None,
-            )
-        )
+    email_to = _wants_email(people, event) if settings.PORTAL_EMAIL_NOTIFICATIONS else set()
+    rows = []
+    for person in people:
+        rows.append(_row(person, Channel.IN_APP, event, subject_key, payload, now))
+        if person.pk in email_to:
+            rows.append(_row(person, Channel.EMAIL, event, subject_key, payload, now))
     with transaction.atomic():
-        return Notification.objects.bulk_create(rows, ignore_conflicts=True)
+        created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    pending = [row.dedupe_key for row in created if row.channel != Channel.IN_APP]
+    if pending:
+        transaction.on_commit(lambda: _enqueue_keys(pending))
+    return created
+
+
+def _row(person, channel: str, event: str, subject_key: str, payload: dict, now) -> Notification:
+    in_app = channel == Channel.IN_APP
+    return Notification(
+        recipient=person,
+        channel=channel,
+        event=event,
+        payload=payload,
+        dedupe_key=f"{event}:{subject_key}:{person.pk}:{channel}",
+        status=NotificationStatus.SENT if in_app else NotificationStatus.PENDING,
+        sent_at=now if in_app else None,
+        next_attempt_at=None if in_app else now,
+    )
+
+
+def _enqueue_keys(keys: list[str]) -> None:
+    ids = list(Notification.objects.filter(dedupe_key__in=keys).values_list("id", flat=True))
+    enqueue(ids)
+
+
+def enqueue(ids: list[int]) -> None:
+    """Hand deliveries to Celery; if the broker is down they stay pending for the outbox sweep."""
+    from portal.notifications.tasks import deliver_notification
+
+    for notification_id in ids:
+        try:
+            deliver_notification.delay(notification_id)
+        except Exception:  # broker unreachable: the row is still pending; the sweep retries it
+            return
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    return min(BACKOFF_CAP, dt.timedelta(seconds=30 * 2 ** max(0, attempts - 1)))
+
+
+def _render(notification: Notification) -> tuple[str, str]:
+    """A plain-text subject and body (in the recipient's language where one is written)."""
+    payload = notification.payload or {}
+    subject_of = payload.get("reference") or payload.get("permit") or ""
+    event = notification.event.replace(".", ": ").replace("_", " ")
+    subject = f"[Creative Permits Portal] {event} {subject_of}".strip()
+    lines = [f"{key}: {value}" for key, value in sorted(payload.items())]
+    body = "\n".join([f"Event: {event}", *lines, "", "Sign in to the portal to see the details."])
+    return subject, body
+
+
+def deliver(notification_id: int) -> str:
+    """Send one pending notification; safe to run twice or at once (locked, state-checked)."""
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(skip_locked=True)
+            .select_related("recipient")
+            .filter(pk=notification_id, status=NotificationStatus.PENDING)
+            .first()
+        )
+        if notification is None:
+            return "skipped"
+        notification.attempts += 1
+        try:
+            if notification.channel == Channel.EMAIL:
+                subject, body = _render(notification)
+                send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [notification.recipient.email])
+        except Exception as exc:
+            notification.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if notification.attempts >= MAX_ATTEMPTS:
+                notification.status = NotificationStatus.FAILED
+                notification.next_attempt_at = None
+            else:
+                notification.next_attempt_at = timezone.now() + backoff(notification.attempts)
+            notification.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+            return "failed"
+        notification.status = NotificationStatus.SENT
+        notification.sent_at = timezone.now()
+        notification.next_attempt_at = None
+        notification.save(update_fields=["attempts", "status", "sent_at", "next_attempt_at"])
+        return "sent"
+
+
+def outbox_sweep(
+    *, now: dt.datetime | None = None, stale_after: dt.timedelta = dt.timedelta(minutes=2)
+) -> int:
+    """Re-enqueue what still waits: due retries, and rows whose first delivery never happened."""
+    now = now or timezone.now()
+    ids = list(
+        Notification.objects.filter(status=NotificationStatus.PENDING, next_attempt_at__lte=now - stale_after)
+        .order_by("next_attempt_at")
+        .values_list("id", flat=True)[:1000]
+    )
+    enqueue(ids)
+    return len(ids)
+
+
+def notification_read(*, user, notification_id: int) -> Notification:
+    from portal.api.errors import NotFound
+
+    notification = Notification.objects.filter(
+        pk=notification_id, recipient=user, channel=Channel.IN_APP
+    ).first()
+    if notification is None:
+        raise NotFound("No such notification among yours.")
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification

@@ -986,7 +986,9 @@ def events_for(obj) -> list[str]:
 
 
 def notified(user) -> list[str]:
-    return sorted(Notification.objects.filter(recipient=user).values_list("event", flat=True))
+    return sorted(
+        Notification.objects.filter(channel="in_app", recipient=user).values_list("event", flat=True)
+    )
 
 
 def test_submitting_medium_audits_and_notifies_every_member(
@@ -1007,7 +1009,7 @@ def test_submitting_medium_audits_and_notifies_every_member(
     assert event.data["risk_tier"] == "medium"
     assert notified(owner) == ["application.submitted"]
     assert notified(partner) == ["application.submitted"]
-    payload = Notification.objects.get(recipient=partner).payload
+    payload = Notification.objects.get(channel="in_app", recipient=partner).payload
     assert payload["reference"] == application.reference
     assert payload["status"] == "submitted"
 
@@ -1029,7 +1031,9 @@ def test_submitting_low_audits_each_step_and_notifies_every_member_of_the_permit
     for member in (owner, partner):
         assert "permit.issued" in notified(member)
         assert (
-            Notification.objects.get(recipient=member, event="permit.issued").payload["permit"]
+            Notification.objects.get(channel="in_app", recipient=member, event="permit.issued").payload[
+                "permit"
+            ]
             == permit.number
         )
 

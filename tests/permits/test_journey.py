@@ -131,6 +131,6 @@ def test_recording_studio_gets_every_permit_in_one_sitting(demo):
     mine = client.get("/api/v1/permits/").json()
     assert mine["count"] == Permit.objects.filter(holder_id=business["id"]).count() == len(by_tier["low"])
     assert login("aigerim").get("/api/v1/permits/").json()["count"] == 0
-    assert User.objects.get(username="daniyar").notifications.filter(event="permit.issued").count() == len(
-        by_tier["low"]
-    )
+    assert User.objects.get(username="daniyar").notifications.filter(
+        channel="in_app", event="permit.issued"
+    ).count() == len(by_tier["low"])

@@ -121,7 +121,11 @@ def events(permit: Permit) -> list[AuditEvent]:
 
 
 def notified(event: str) -> set[str]:
-    return set(Notification.objects.filter(event=event).values_list("recipient__username", flat=True))
+    return set(
+        Notification.objects.filter(channel="in_app", event=event).values_list(
+            "recipient__username", flat=True
+        )
+    )
 
 
 def listed(client, permit: Permit) -> dict:

@@ -125,7 +125,12 @@ def test_a_medium_file_goes_to_the_least_loaded_eligible_official_ties_broken_by
     # and: the assignment is in the audit trail and the official is told
     started = events("application.review_started", Application.objects.get(pk=draft.pk)).get()
     assert started.data["assigned_to"] == first.username
-    assert Notification.objects.filter(recipient=first, event="application.review_started").count() == 2
+    assert (
+        Notification.objects.filter(
+            channel="in_app", recipient=first, event="application.review_started"
+        ).count()
+        == 2
+    )
 
 
 def test_a_high_file_goes_only_to_an_official_cleared_for_high(clock, authority, medium_type, high_type):
@@ -187,10 +192,10 @@ def test_with_no_eligible_official_the_file_waits_unassigned_and_every_superviso
     waiting = events("application.awaiting_assignment", application).get()
     assert waiting.data == {"reference": application.reference, "stage": "first"}
     # and: exactly the supervisors of this authority are notified
-    told = Notification.objects.filter(event="application.no_eligible_official")
+    told = Notification.objects.filter(channel="in_app", event="application.no_eligible_official")
     assert {n.recipient for n in told} == supervisors
     assert all(n.payload["reference"] == application.reference for n in told)
-    assert not Notification.objects.filter(recipient=elsewhere).exists()
+    assert not Notification.objects.filter(channel="in_app", recipient=elsewhere).exists()
 
 
 def test_decided_files_do_not_count_towards_the_load(clock, authority, medium_type):
@@ -416,7 +421,7 @@ def test_a_supervisor_reassigns_with_a_recorded_reason(in_review, team, client_f
     assert moved.data["from"] == assignee.username
     assert moved.data["to"] == colleague.username
     assert moved.data["reason"] == "Assignee on leave until the 30th."
-    told = Notification.objects.filter(event="application.reassigned")
+    told = Notification.objects.filter(channel="in_app", event="application.reassigned")
     assert {n.recipient for n in told} == {assignee, colleague}
 
 

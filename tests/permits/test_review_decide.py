@@ -148,7 +148,7 @@ def test_the_assigned_official_approves_and_the_permit_is_issued(
         "Premises and staff fit.",
     )
     # and: every member of the business is told of the permit
-    issued = Notification.objects.filter(event="permit.issued")
+    issued = Notification.objects.filter(channel="in_app", event="permit.issued")
     assert {n.recipient for n in issued} == {owner, partner}
     assert all(n.payload["permit"] == permit.number for n in issued)
     assert events("application.approved", medium).get().data["reason"] == "Premises and staff fit."
@@ -205,7 +205,9 @@ def test_a_rejection_names_its_basis(medium, assignee, owner, act, requirement, 
         (act, None) if basis == "legal_basis" else (None, requirement)
     )
     assert not Permit.objects.exists()
-    assert Notification.objects.filter(recipient=owner, event="application.rejected").exists()
+    assert Notification.objects.filter(
+        channel="in_app", recipient=owner, event="application.rejected"
+    ).exists()
 
 
 @pytest.mark.parametrize(
@@ -359,7 +361,9 @@ def test_a_first_approval_of_a_high_file_sends_it_to_a_second_official(high, sen
         first,
         ReviewOutcome.APPROVED,
     )
-    assert Notification.objects.filter(recipient=second, event="application.first_review_approved").exists()
+    assert Notification.objects.filter(
+        channel="in_app", recipient=second, event="application.first_review_approved"
+    ).exists()
     # and: the applicant sees the stage
     shown = client_for(owner).get(f"{API}/{high.pk}/").json()
     assert (shown["status"], shown["stage"]) == ("second_review", "second_review")
@@ -404,7 +408,7 @@ def test_the_second_approval_issues_the_permit(high, seniors, owner, client_for)
         (ReviewStage.FIRST, first.pk, ReviewOutcome.APPROVED),
         (ReviewStage.SECOND, second.pk, ReviewOutcome.APPROVED),
     ]
-    assert Notification.objects.filter(recipient=owner, event="permit.issued").exists()
+    assert Notification.objects.filter(channel="in_app", recipient=owner, event="permit.issued").exists()
 
 
 def test_the_second_stage_may_reject(high, seniors, requirement, owner, client_for):
@@ -456,7 +460,7 @@ def test_with_no_second_official_the_file_waits_and_an_eligible_official_claims_
     # then: it waits in second review, unassigned, and the supervisor is told
     assert first.status_code == 200, first.json()
     assert (first.json()["status"], first.json()["assigned_to"]) == ("second_review", None)
-    told = Notification.objects.get(event="application.no_eligible_official")
+    told = Notification.objects.get(channel="in_app", event="application.no_eligible_official")
     assert told.recipient == supervisor
     assert told.payload["stage"] == "second"
     assert events("application.awaiting_assignment", application).get().data["stage"] == "second"

@@ -127,7 +127,7 @@ def test_an_information_request_pauses_the_clock_and_tells_the_applicant(
     thread = client_for(owner).get(url(medium, "messages")).json()["results"]
     assert [(m["author"], m["body"]) for m in thread] == [(assignee.username, "Send the signed lease.")]
     # and: every member of the business is told
-    told = Notification.objects.filter(event="application.info_requested")
+    told = Notification.objects.filter(channel="in_app", event="application.info_requested")
     assert {n.recipient for n in told} == {owner, partner}
     assert events("application.info_requested", medium).get().data["message"] == "Send the signed lease."
 
@@ -218,7 +218,9 @@ def test_resubmitting_resumes_the_clock_and_moves_the_due_date_by_the_working_da
     # and: the answer is in the thread and the assigned official is told
     thread = applicant.get(url(medium, "messages")).json()["results"]
     assert [m["body"] for m in thread] == ["Send the lease.", "Lease attached."]
-    assert Notification.objects.filter(recipient=assignee, event="application.resubmitted").exists()
+    assert Notification.objects.filter(
+        channel="in_app", recipient=assignee, event="application.resubmitted"
+    ).exists()
 
 
 @pytest.mark.parametrize("caller", ["other_entrepreneur", "assignee", "official_elsewhere"])
@@ -420,7 +422,9 @@ def test_declaring_a_link_hands_the_open_file_to_another_eligible_official(
     assert (medium.status, medium.assigned_to) == (ApplicationStatus.IN_REVIEW, colleague)
     moved = events("application.reassigned", medium).get()
     assert (moved.data["from"], moved.data["to"]) == (assignee.username, colleague.username)
-    assert Notification.objects.filter(recipient=colleague, event="application.reassigned").exists()
+    assert Notification.objects.filter(
+        channel="in_app", recipient=colleague, event="application.reassigned"
+    ).exists()
     # and: the declarer can no longer decide it
     decided = client.post(url(medium, "decide"), {"decision": "approve", "reason": "Fine."})
     assert decided.status_code == 403
@@ -441,7 +445,7 @@ def test_declaring_a_link_with_nobody_else_eligible_unassigns_and_tells_the_supe
     assert declared.status_code == 201, declared.json()
     medium.refresh_from_db()
     assert medium.assigned_to is None
-    told = Notification.objects.get(event="application.no_eligible_official")
+    told = Notification.objects.get(channel="in_app", event="application.no_eligible_official")
     assert (told.recipient, told.payload["reference"]) == (supervisor, medium.reference)
     decided = client.post(url(medium, "decide"), {"decision": "approve", "reason": "Fine."})
     assert decided.status_code == 403

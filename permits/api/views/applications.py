@@ -25,6 +25,7 @@ from permits.api.serializers import (
     MessageOutput,
     VersionInput,
     WithdrawInput,
+    calendar_context,
 )
 from permits.models import ApplicationDocument, Message
 from permits.services import applications as services
@@ -46,6 +47,9 @@ def _render(application_id: int, request, status_code=status.HTTP_200_OK) -> Res
 class ApplicationListCreateView(generics.ListAPIView):
     serializer_class = ApplicationOutput
     filterset_class = ApplicationFilter
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), **calendar_context()}
 
     def get_queryset(self):
         return selectors.application_list(user=self.request.user)

@@ -25,6 +25,7 @@ from permits.api.serializers import (
     ReassignInput,
     RequestInfoInput,
     ResubmitInput,
+    calendar_context,
 )
 from permits.models import Application, ApplicationStatus, InternalNote, Tier
 from permits.services import review as services
@@ -45,6 +46,9 @@ def _render(request, application_id: int) -> Response:
 
 class ReviewQueueView(generics.ListAPIView):
     serializer_class = QueueItemOutput
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), **calendar_context()}
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no official to scope by

@@ -138,7 +138,7 @@ def test_demo_bank_is_an_api_client(seeded):
 def test_every_demo_account_has_the_demo_password_and_flag(seeded):
     # given: the documented accounts
     documented = {f"{code}-{suffix}" for code in AUTHORITY_CODES for suffix, _, _ in SEATS}
-    documented |= {"aigerim", "daniyar", "demo-bank", "admin"}
+    documented |= {"aigerim", "daniyar", "demo-bank", "admin", "oversight"}
     documented |= {username for username, *_ in COUNCIL_SEATS}
 
     # when

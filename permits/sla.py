@@ -1,0 +1,226 @@
+"""Deadlines that enforce themselves: reminders, escalation, tacit approval, expiry (DESIGN §5).
+
+Every row that has a deadline ahead carries `next_sla_at`, the next moment the sweep must look at
+it; a partial index holds only those rows, so a sweep reads the rows that are due and nothing else.
+The sweep locks due rows with SKIP LOCKED in bounded batches (two sweeps at once share the work and
+never handle a row twice), does everything that is due for a row in one pass, and moves
+`next_sla_at` to the row's next milestone (or clears it). Each action is guarded by state (the
+reminder time, the escalation level, the status), so a second sweep changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+from collections import Counter
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+
+from permits.calendar import add_working_days
+from permits.models import Application, ApplicationStatus, Permit, PermitStatus, Tier
+from portal.audit.services import record
+from portal.notifications.services import notify
+
+logger = logging.getLogger(__name__)
+S = ApplicationStatus
+# Statuses in which the authority's clock runs (information requests stop it).
+CLOCK_RUNS = (S.SUBMITTED, S.IN_REVIEW, S.SECOND_REVIEW)
+OVERSIGHT_GROUP = "National oversight"
+EXPIRY_REMINDER_DAYS = (30, 7)
+
+
+def reminder_moment(submitted_at: dt.datetime, deadline_days: int) -> dt.datetime:
+    """80 % of the allowed working days (configurable), at the submission's time of day."""
+    return add_working_days(submitted_at, max(1, math.ceil(deadline_days * settings.PORTAL_REMINDER_SHARE)))
+
+
+def level_two_moment(due_at: dt.datetime) -> dt.datetime:
+    return add_working_days(due_at, settings.PORTAL_ESCALATION_LEVEL2_DAYS)
+
+
+def next_moment(application: Application) -> dt.datetime | None:
+    """The next moment the sweep must look at this application, from its own fields."""
+    if application.status in CLOCK_RUNS and application.due_at:
+        moments = []
+        if application.reminder_sent_at is None and application.remind_at:
+            moments.append(application.remind_at)
+        if application.escalation_level == 0:
+            moments.append(application.due_at)
+        elif application.escalation_level == 1:
+            moments.append(level_two_moment(application.due_at))
+        return min(moments) if moments else None
+    if (
+        application.status == S.APPROVED
+        and application.post_check_pending
+        and application.escalation_level == 0
+    ):
+        return application.next_sla_at  # the post-issue check's due moment, set when the permit was issued
+    return None
+
+
+def _start_of_day(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def permit_next_moment(permit: Permit) -> dt.datetime | None:
+    """Reminders 30 and 7 days before the end of validity; expiry at the start of the day after it."""
+    if permit.valid_until is None or permit.status not in (PermitStatus.ACTIVE, PermitStatus.SUSPENDED):
+        return None
+    sent = permit.expiry_reminder_days
+    for days in EXPIRY_REMINDER_DAYS:
+        if sent is None or sent > days:
+            return _start_of_day(permit.valid_until - dt.timedelta(days=days))
+    return _start_of_day(permit.valid_until + dt.timedelta(days=1))
+
+
+# --- the sweep ---------------------------------------------------------------------------------
+
+
+def _supervisors(application: Application) -> list:
+    from permits.services.review import supervisors_of
+
+    return supervisors_of(application.authority_id)
+
+
+def _oversight() -> list:
+    group = Group.objects.filter(name=OVERSIGHT_GROUP).first()
+    return list(group.user_set.filter(is_active=True)) if group else []
+
+
+def _tell(users, event: str, application: Application, key: str, **payload) -> None:
+    notify(
+        recipients=users,
+        event=event,
+        subject_key=f"{application.reference}:{key}",
+        payload={"application": application.pk, "reference": application.reference, **payload},
+    )
+
+
+def _handle_application(application: Application, now: dt.datetime, done: Counter) -> None:
+    from permits.services.applications import business_users
+    from permits.services.permits import permit_issue
+    from permits.workflow import By, transition
+
+    if application.status in CLOCK_RUNS and application.due_at:
+        if application.reminder_sent_at is None and application.remind_at and application.remind_at <= now:
+            application.reminder_sent_at = now
+            if application.due_at > now:  # a reminder after the deadline would only be noise
+                officials = (
+                    [application.assigned_to] if application.assigned_to_id else _supervisors(application)
+                )
+                _tell(
+                    officials,
+                    "application.deadline_reminder",
+                    application,
+                    "reminder",
+                    due_at=application.due_at,
+                )
+                record(actor="sla-sweep", action="application.deadline_reminder", obj=application,
+                       data={"reference": application.reference, "due_at": application.due_at})  # fmt: skip
+                done["reminders"] += 1
+        if application.due_at <= now:
+            licence_type = application.licence_type
+            if (
+                application.risk_tier == Tier.MEDIUM
+                and licence_type.tacit_approval
+                and application.status in (S.SUBMITTED, S.IN_REVIEW)
+            ):
+                # Silence means consent: the authority missed its deadline on a permit the law
+                # deems granted then. Never for high tier, never while information is requested.
+                applicants = business_users(application.business)
+                transition(
+                    application, S.APPROVED, actor="sla-sweep", by=By.SYSTEM, action="tacitly_approved",
+                    changes={"decided_at": now, "reminder_sent_at": application.reminder_sent_at,
+                             "decision_reason": "Deemed approved: the authority did not decide by the deadline."},
+                    data={"due_at": application.due_at}, notify_users=[*applicants, *_supervisors(application)],
+                )  # fmt: skip
+                permit_issue(application=application, actor="sla-sweep", tacit=True, notify_users=applicants)
+                done["tacit_approvals"] += 1
+                return
+            if application.escalation_level == 0:
+                application.escalation_level = 1
+                _tell(_supervisors(application), "application.escalated", application, "level1", level=1)
+                _tell(business_users(application.business), "application.authority_late", application, "late")
+                record(actor="sla-sweep", action="application.escalated", obj=application,
+                       data={"reference": application.reference, "level": 1, "due_at": application.due_at})  # fmt: skip
+                done["escalations"] += 1
+            if application.escalation_level == 1 and now >= level_two_moment(application.due_at):
+                application.escalation_level = 2
+                _tell(_oversight(), "application.escalated", application, "level2", level=2)
+                record(actor="sla-sweep", action="application.escalated", obj=application,
+                       data={"reference": application.reference, "level": 2, "due_at": application.due_at})  # fmt: skip
+                done["escalations"] += 1
+    elif (
+        application.status == S.APPROVED
+        and application.post_check_pending
+        and application.escalation_level == 0
+    ):
+        application.escalation_level = 1
+        _tell(_supervisors(application), "permit.post_check_overdue", application, "post-check")
+        record(actor="sla-sweep", action="permit.post_check_overdue", obj=application,
+               data={"reference": application.reference})  # fmt: skip
+        done["escalations"] += 1
+        application.next_sla_at = None
+    application.next_sla_at = next_moment(application)
+    application.save(update_fields=["reminder_sent_at", "escalation_level", "next_sla_at", "updated_at"])
+
+
+def _handle_permit(permit: Permit, now: dt.datetime, done: Counter) -> None:
+    from permits.workflow import permit_transition
+
+    holders = [m.user for m in permit.holder.memberships.select_related("user")]
+    today = timezone.localdate(now)
+    if permit.valid_until is not None and permit.status in (PermitStatus.ACTIVE, PermitStatus.SUSPENDED):
+        days_left = (permit.valid_until - today).days
+        if days_left < 0:
+            permit_transition(permit, PermitStatus.EXPIRED, actor="sla-sweep", reason="Validity ended.",
+                              changes={"next_sla_at": None}, notify_users=holders)  # fmt: skip
+            done["expiries"] += 1
+            return
+        due = [d for d in EXPIRY_REMINDER_DAYS if days_left <= d]
+        if due and (permit.expiry_reminder_days is None or permit.expiry_reminder_days > min(due)):
+            days = min(due)
+            permit.expiry_reminder_days = days
+            notify(recipients=holders, event="permit.expiry_reminder", subject_key=f"{permit.number}:expiry{days}",
+                   payload={"permit": permit.number, "valid_until": permit.valid_until, "days": days})  # fmt: skip
+            record(actor="sla-sweep", action="permit.expiry_reminder", obj=permit,
+                   data={"number": permit.number, "days": days})  # fmt: skip
+            done["expiry_reminders"] += 1
+    permit.next_sla_at = permit_next_moment(permit)
+    permit.save(update_fields=["expiry_reminder_days", "next_sla_at"])
+
+
+def _sweep(model, handle, now: dt.datetime, batch_size: int, done: Counter) -> None:
+    due = model.objects.filter(next_sla_at__lte=now)
+    # Bounded: at most the rows due when the sweep started, batch by batch.
+    for _ in range(math.ceil(due.count() / batch_size)):
+        with transaction.atomic():
+            rows = list(
+                due.select_for_update(skip_locked=True, of=("self",))
+                .select_related(
+                    *(["licence_type", "business", "assigned_to"] if model is Application else ["holder"])
+                )
+                .order_by("next_sla_at", "id")[:batch_size]
+            )
+            for row in rows:
+                try:
+                    with transaction.atomic():  # one row's failure never blocks the others
+                        handle(row, now, done)
+                except Exception:
+                    logger.exception("SLA sweep failed on %s #%s; it will be retried", model.__name__, row.pk)
+                    done["errors"] += 1
+        if len(rows) < batch_size:
+            break
+
+
+def sla_sweep(*, now: dt.datetime | None = None, batch_size: int = 200) -> Counter:
+    """Do everything that is due; return what was done, by kind."""
+    now = now or timezone.now()
+    done: Counter = Counter()
+    _sweep(Application, _handle_application, now, batch_size, done)
+    _sweep(Permit, _handle_permit, now, batch_size, done)
+    return done

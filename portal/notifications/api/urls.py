@@ -1,0 +1,10 @@
+from django.urls import path
+
+from portal.notifications.api import views
+
+urlpatterns = [
+    path("notifications/", views.NotificationListView.as_view(), name="notifications"),
+    path("notifications/unread-count/", views.UnreadCountView.as_view(), name="notifications-unread-count"),
+    path("notifications/preferences/", views.PreferencesView.as_view(), name="notifications-preferences"),
+    path("notifications/<int:pk>/read/", views.NotificationReadView.as_view(), name="notification-read"),
+]

@@ -1,0 +1,111 @@
+"""The caller's in-app notifications, their read state, and per-event email preferences."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import generics, serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from portal.api.inputs import valid_input
+from portal.api.schema import errors
+from portal.audit.services import record
+from portal.notifications.models import Channel, Notification, NotificationPreference
+from portal.notifications.services import notification_read
+
+TAGS = ["notifications"]
+
+
+class NotificationOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "event", "payload", "created_at", "read_at"]
+
+
+class PreferenceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = NotificationPreference
+        fields = ["event", "email"]
+
+
+def _mine(user):
+    return Notification.objects.filter(recipient=user, channel=Channel.IN_APP)
+
+
+class NotificationListView(generics.ListAPIView):
+    serializer_class = NotificationOutput
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Notification.objects.none()
+        rows = _mine(self.request.user).order_by("-created_at", "-id")
+        if self.request.query_params.get("unread") in ("1", "true"):
+            rows = rows.filter(read_at__isnull=True)
+        return rows
+
+    @extend_schema(
+        operation_id="notifications_list",
+        tags=TAGS,
+        parameters=[OpenApiParameter("unread", OpenApiTypes.BOOL, description="Only unread ones.")],
+        responses={200: NotificationOutput, **errors(401)},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class NotificationReadView(APIView):
+    @extend_schema(
+        operation_id="notifications_read",
+        tags=TAGS,
+        request=None,
+        responses={200: NotificationOutput, **errors(401, 404)},
+    )
+    def post(self, request, pk: int):
+        return Response(NotificationOutput(notification_read(user=request.user, notification_id=pk)).data)
+
+
+class UnreadCountView(APIView):
+    @extend_schema(
+        operation_id="notifications_unread_count",
+        tags=TAGS,
+        responses={
+            200: inline_serializer("UnreadCount", {"unread": serializers.IntegerField()}),
+            **errors(401),
+        },
+    )
+    def get(self, request):
+        return Response({"unread": _mine(request.user).filter(read_at__isnull=True).count()})
+
+
+class PreferencesView(generics.ListAPIView):
+    """Whether to receive email per event (in-app notifications always arrive)."""
+
+    serializer_class = PreferenceSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return NotificationPreference.objects.none()
+        return NotificationPreference.objects.filter(user=self.request.user).order_by("event")
+
+    @extend_schema(
+        operation_id="notifications_preferences_list", tags=TAGS, responses={200: PreferenceSerializer}
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="notifications_preferences_set",
+        tags=TAGS,
+        request=PreferenceSerializer,
+        responses={200: PreferenceSerializer, **errors(400, 401)},
+    )
+    def post(self, request):
+        data = valid_input(PreferenceSerializer, request.data)
+        with transaction.atomic():
+            preference, _ = NotificationPreference.objects.update_or_create(
+                user=request.user, event=data["event"], defaults={"email": data["email"]}
+            )
+            record(actor=request.user, action="notifications.preference_set", obj=preference, data=dict(data))
+        return Response(PreferenceSerializer(preference).data)

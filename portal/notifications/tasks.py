@@ -1,0 +1,14 @@
+from celery import shared_task
+
+from portal.notifications import services
+
+
+@shared_task(name="portal.notifications.tasks.deliver_notification", ignore_result=True)
+def deliver_notification(notification_id: int) -> str:
+    """Deliver one outbox row; returns early when it was delivered meanwhile (safe to run twice)."""
+    return services.deliver(notification_id)
+
+
+@shared_task(name="portal.notifications.tasks.outbox_sweep", ignore_result=True)
+def outbox_sweep() -> int:
+    return services.outbox_sweep()

@@ -1,0 +1,142 @@
+"""The outbox: in-app rows at once, email rows delivered after commit, retried with backoff, never twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core import mail
+
+from portal.notifications import services
+from portal.notifications.models import Notification, NotificationPreference
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def write(users, key="APP-2026-000001", event="application.submitted"):
+    return services.notify(recipients=users, event=event, subject_key=key, payload={"reference": key})
+
+
+def test_each_recipient_gets_an_in_app_row_and_an_email_row():
+    # given
+    ana, bek = UserFactory(), UserFactory(email="")
+
+    # when
+    write([ana, bek, ana, None])
+
+    # then: in-app for both (delivered by being written); email only for the one with an address
+    rows = sorted(Notification.objects.values_list("recipient__username", "channel", "status"))
+    assert rows == [
+        (ana.username, "email", "pending"),
+        (ana.username, "in_app", "sent"),
+        (bek.username, "in_app", "sent"),
+    ]
+
+
+def test_the_same_event_never_reaches_anyone_twice():
+    # given
+    ana = UserFactory()
+    write([ana])
+
+    # when
+    write([ana])
+
+    # then
+    assert Notification.objects.count() == 2
+
+
+def test_a_user_can_opt_out_of_email_per_event():
+    # given
+    ana = UserFactory()
+    NotificationPreference.objects.create(user=ana, event="application.submitted", email=False)
+
+    # when
+    write([ana])
+    write([ana], event="permit.issued")
+
+    # then
+    assert sorted(Notification.objects.values_list("event", "channel")) == [
+        ("application.submitted", "in_app"),
+        ("permit.issued", "email"),
+        ("permit.issued", "in_app"),
+    ]
+
+
+def test_email_is_queued_only_after_commit(django_capture_on_commit_callbacks):
+    # given
+    ana = UserFactory()
+
+    # when
+    with django_capture_on_commit_callbacks() as callbacks:
+        write([ana])
+
+    # then: one callback hands the email row to Celery once the transaction commits
+    assert len(callbacks) == 1
+
+
+def test_delivery_sends_the_email_once():
+    # given
+    ana = UserFactory(email="ana@example.kz")
+    write([ana])
+    row = Notification.objects.get(channel="email")
+
+    # when
+    first = services.deliver(row.pk)
+    second = services.deliver(row.pk)
+
+    # then
+    row.refresh_from_db()
+    assert (first, second) == ("sent", "skipped")
+    assert row.status == "sent"
+    assert row.attempts == 1
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["ana@example.kz"]
+    assert "APP-2026-000001" in mail.outbox[0].subject
+
+
+def test_a_failed_delivery_waits_with_capped_backoff_then_gives_up(settings):
+    # given: a mail backend that refuses everything
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9
+    ana = UserFactory()
+    write([ana])
+    row = Notification.objects.get(channel="email")
+
+    # when
+    with time_machine.travel(dt.datetime(2026, 11, 27, 6, 0, tzinfo=dt.UTC), tick=False):
+        outcome = services.deliver(row.pk)
+
+    # then
+    row.refresh_from_db()
+    assert outcome == "failed"
+    assert row.status == "pending"
+    assert row.next_attempt_at == dt.datetime(2026, 11, 27, 6, 0, 30, tzinfo=dt.UTC)
+    assert row.last_error
+    assert services.backoff(1) == dt.timedelta(seconds=30)
+    assert services.backoff(20) == services.BACKOFF_CAP
+
+    # when: it keeps failing
+    for _ in range(services.MAX_ATTEMPTS):
+        services.deliver(row.pk)
+
+    # then
+    row.refresh_from_db()
+    assert row.status == "failed"
+    assert row.attempts == services.MAX_ATTEMPTS
+
+
+def test_the_outbox_sweep_picks_only_what_waits_too_long():
+    # given: one fresh pending email, one stale
+    ana, bek = UserFactory(), UserFactory()
+    with time_machine.travel(dt.datetime(2026, 11, 27, 6, 0, tzinfo=dt.UTC), tick=False):
+        write([ana], key="APP-2026-000001")
+    with time_machine.travel(dt.datetime(2026, 11, 27, 6, 10, tzinfo=dt.UTC), tick=False):
+        write([bek], key="APP-2026-000002")
+
+    # when
+    picked = services.outbox_sweep(now=dt.datetime(2026, 11, 27, 6, 11, tzinfo=dt.UTC))
+
+    # then
+    assert picked == 1
