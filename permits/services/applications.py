@@ -23,8 +23,10 @@ MAX_MESSAGE_LENGTH = 5000
 
 
 def business_users(business) -> list:
-    """Everyone to tell about a business's applications: its members."""
-    return [m.user for m in business.memberships.select_related("user")]
+    """Everyone to tell about a business's applications: its members, and the API clients acting for
+    it (who receive webhooks)."""
+    members = [m.user for m in business.memberships.select_related("user")]
+    return members + [client.user for client in business.api_clients.select_related("user")]
 
 
 def _next_reference() -> str:

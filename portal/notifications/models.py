@@ -27,6 +27,10 @@ class Notification(models.Model):
     payload = models.JSONField(_("payload"), default=dict, encoder=DjangoJSONEncoder)
     # event + object + recipient + channel: the same event never reaches the same person twice.
     dedupe_key = models.CharField(_("dedupe key"), max_length=200, unique=True)
+    # For the webhook channel: the subscription this row is delivered to.
+    webhook = models.ForeignKey(
+        "notifications.WebhookSubscription", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
     )
@@ -74,3 +78,46 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.event} email={'on' if self.email else 'off'}"
+
+
+class WebhookSubscription(models.Model):
+    """An API client's endpoint for events of its business, signed with HMAC-SHA256 using `secret`."""
+
+    client = models.ForeignKey("accounts.ApiClient", on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(_("URL"), max_length=500)
+    events = models.JSONField(_("events"), default=list, blank=True, help_text=_("Empty: every event."))
+    secret = models.CharField(_("signing secret"), max_length=64)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("webhook subscription")
+        verbose_name_plural = _("webhook subscriptions")
+
+    def __str__(self) -> str:
+        return f"{self.client}: {self.url}"
+
+    def wants(self, event: str) -> bool:
+        return self.is_active and (not self.events or event in self.events)
+
+
+class WebhookDelivery(models.Model):
+    """The delivery log: one row per attempt, with what the receiver answered."""
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="webhook_deliveries"
+    )
+    subscription = models.ForeignKey(WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries")
+    attempted_at = models.DateTimeField(_("attempted at"))
+    status_code = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    succeeded = models.BooleanField(_("succeeded"), default=False)
+
+    class Meta:
+        ordering = ["-attempted_at", "-id"]
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+
+    def __str__(self) -> str:
+        return f"{self.subscription_id} {self.status_code or self.error[:40]}"

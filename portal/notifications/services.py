@@ -17,7 +17,15 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from portal.notifications.models import Channel, Notification, NotificationPreference, NotificationStatus
+from portal.accounts.models import ApiClient
+from portal.notifications import webhooks
+from portal.notifications.models import (
+    Channel,
+    Notification,
+    NotificationPreference,
+    NotificationStatus,
+    WebhookSubscription,
+)
 
 MAX_ATTEMPTS = 8
 BACKOFF_CAP = dt.timedelta(hours=1)
@@ -30,7 +38,9 @@ def _wants_email(recipients: list, event: str) -> set[int]:
             "user_id", flat=True
         )
     )
-    return {r.pk for r in recipients if r.email and r.pk not in opted_out}
+    # API clients' service accounts are told by webhook, not email.
+    clients = set(ApiClient.objects.filter(user__in=recipients).values_list("user_id", flat=True))
+    return {r.pk for r in recipients if r.email and r.pk not in opted_out and r.pk not in clients}
 
 
 def notify(
@@ -45,11 +55,14 @@ def notify(
         return []
     now = timezone.now()
     email_to = _wants_email(people, event) if settings.PORTAL_EMAIL_NOTIFICATIONS else set()
+    hooks = _webhooks_of(people, event)
     rows = []
     for person in people:
         rows.append(_row(person, Channel.IN_APP, event, subject_key, payload, now))
         if person.pk in email_to:
             rows.append(_row(person, Channel.EMAIL, event, subject_key, payload, now))
+        for hook in hooks.get(person.pk, ()):
+            rows.append(_row(person, Channel.WEBHOOK, event, subject_key, payload, now, webhook=hook))
     with transaction.atomic():
         created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
     pending = [row.dedupe_key for row in created if row.channel != Channel.IN_APP]
@@ -58,14 +71,29 @@ def notify(
     return created
 
 
-def _row(person, channel: str, event: str, subject_key: str, payload: dict, now) -> Notification:
+def _webhooks_of(people: list, event: str) -> dict[int, list]:
+    """Active subscriptions that want this event, by the API client's service user."""
+    hooks: dict[int, list] = {}
+    for hook in WebhookSubscription.objects.filter(client__user__in=people, is_active=True).select_related(
+        "client"
+    ):
+        if hook.wants(event):
+            hooks.setdefault(hook.client.user_id, []).append(hook)
+    return hooks
+
+
+def _row(
+    person, channel: str, event: str, subject_key: str, payload: dict, now, webhook=None
+) -> Notification:
     in_app = channel == Channel.IN_APP
+    suffix = f":{webhook.pk}" if webhook is not None else ""
     return Notification(
         recipient=person,
         channel=channel,
+        webhook=webhook,
         event=event,
         payload=payload,
-        dedupe_key=f"{event}:{subject_key}:{person.pk}:{channel}",
+        dedupe_key=f"{event}:{subject_key}:{person.pk}:{channel}{suffix}",
         status=NotificationStatus.SENT if in_app else NotificationStatus.PENDING,
         sent_at=now if in_app else None,
         next_attempt_at=None if in_app else now,
@@ -107,8 +135,8 @@ def deliver(notification_id: int) -> str:
     """Send one pending notification; safe to run twice or at once (locked, state-checked)."""
     with transaction.atomic():
         notification = (
-            Notification.objects.select_for_update(skip_locked=True)
-            .select_related("recipient")
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("recipient", "webhook")
             .filter(pk=notification_id, status=NotificationStatus.PENDING)
             .first()
         )
@@ -119,6 +147,8 @@ def deliver(notification_id: int) -> str:
             if notification.channel == Channel.EMAIL:
                 subject, body = _render(notification)
                 send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [notification.recipient.email])
+            elif notification.channel == Channel.WEBHOOK:
+                webhooks.post(notification)
         except Exception as exc:
             notification.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             if notification.attempts >= MAX_ATTEMPTS:

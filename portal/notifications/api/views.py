@@ -12,8 +12,9 @@ from rest_framework.views import APIView
 from portal.api.inputs import valid_input
 from portal.api.schema import errors
 from portal.audit.services import record
-from portal.notifications.models import Channel, Notification, NotificationPreference
+from portal.notifications.models import Channel, Notification, NotificationPreference, WebhookSubscription
 from portal.notifications.services import notification_read
+from portal.notifications.webhooks import subscription_create
 
 TAGS = ["notifications"]
 
@@ -109,3 +110,49 @@ class PreferencesView(generics.ListAPIView):
             )
             record(actor=request.user, action="notifications.preference_set", obj=preference, data=dict(data))
         return Response(PreferenceSerializer(preference).data)
+
+
+class WebhookInput(serializers.Serializer):
+    url = serializers.URLField(max_length=500)
+    events = serializers.ListField(child=serializers.CharField(max_length=64), required=False, default=list)
+
+
+class WebhookOutput(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookSubscription
+        fields = ["id", "url", "events", "is_active", "created_at"]
+
+
+class WebhookCreatedOutput(WebhookOutput):
+    class Meta(WebhookOutput.Meta):
+        fields = [*WebhookOutput.Meta.fields, "secret"]
+
+
+class WebhooksView(generics.ListAPIView):
+    """API clients: where to receive events of their business, signed with HMAC-SHA256."""
+
+    serializer_class = WebhookOutput
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return WebhookSubscription.objects.none()
+        return WebhookSubscription.objects.filter(client__user=self.request.user).order_by("id")
+
+    @extend_schema(operation_id="webhooks_list", tags=TAGS, responses={200: WebhookOutput, **errors(401)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="webhooks_create",
+        tags=TAGS,
+        description=(
+            "Subscribe a URL (events empty: all). The answer shows the signing secret once; each delivery carries "
+            "`X-Portal-Signature: sha256=<HMAC-SHA256 of the body>`."
+        ),
+        request=WebhookInput,
+        responses={201: WebhookCreatedOutput, **errors(400, 401, 403)},
+    )
+    def post(self, request):
+        data = valid_input(WebhookInput, request.data)
+        subscription = subscription_create(actor=request.user, url=data["url"], events=data["events"])
+        return Response(WebhookCreatedOutput(subscription).data, status=201)

@@ -29,9 +29,12 @@ BASE_DIR = Path(__file__).resolve().parents[3]
 
 
 def use_broker(url: str) -> None:
-    """Point the Celery app at `url`, dropping pooled connections to the previous broker."""
+    """Point the Celery app at `url`: its connection and producer pools are looked up afresh.
+
+    kombu keeps one pool per broker in a registry; they are left open, so switching back to the
+    real broker finds its pool usable.
+    """
     celery_app.conf.broker_url = url
-    celery_app.pool.force_close_all()
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
