@@ -217,8 +217,12 @@ def _sweep(model, handle, now: dt.datetime, batch_size: int, done: Counter) -> N
             break
 
 
-def sla_sweep(*, now: dt.datetime | None = None, batch_size: int = 200) -> Counter:
-    """Do everything that is due; return what was done, by kind."""
+def sla_sweep(*, now: dt.datetime | None = None, batch_size: int = 50) -> Counter:
+    """Do everything that is due; return what was done, by kind.
+
+    Batches stay small because each holds the audit chain's lock from its first event to its
+    commit, and every other audited write of the portal waits for it meanwhile.
+    """
     now = now or timezone.now()
     done: Counter = Counter()
     _sweep(Application, _handle_application, now, batch_size, done)

@@ -63,8 +63,7 @@ def notify(
             rows.append(_row(person, Channel.EMAIL, event, subject_key, payload, now))
         for hook in hooks.get(person.pk, ()):
             rows.append(_row(person, Channel.WEBHOOK, event, subject_key, payload, now, webhook=hook))
-    with transaction.atomic():
-        created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    created = Notification.objects.bulk_create(rows, ignore_conflicts=True)  # one statement: no savepoint
     pending = [row.dedupe_key for row in created if row.channel != Channel.IN_APP]
     if pending:
         transaction.on_commit(lambda: _enqueue_keys(pending))

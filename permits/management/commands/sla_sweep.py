@@ -9,7 +9,7 @@ class Command(BaseCommand):
     help = "Send due reminders, escalate missed deadlines, deem tacit approvals, expire permits."
 
     def add_arguments(self, parser):
-        parser.add_argument("--batch-size", type=int, default=200)
+        parser.add_argument("--batch-size", type=int, default=50)
 
     def handle(self, *args, **options):
         self.stdout.write("Sweeping deadlines...")
