@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.accounts.models import ApiClient
+from portal.notifications import templates_text as text
 from portal.notifications import webhooks
 from portal.notifications.models import (
     Channel,
@@ -120,14 +121,8 @@ def backoff(attempts: int) -> dt.timedelta:
 
 
 def _render(notification: Notification) -> tuple[str, str]:
-    """A plain-text subject and body (in the recipient's language where one is written)."""
-    payload = notification.payload or {}
-    subject_of = payload.get("reference") or payload.get("permit") or ""
-    event = notification.event.replace(".", ": ").replace("_", " ")
-    subject = f"[Creative Permits Portal] {event} {subject_of}".strip()
-    lines = [f"{key}: {value}" for key, value in sorted(payload.items())]
-    body = "\n".join([f"Event: {event}", *lines, "", "Sign in to the portal to see the details."])
-    return subject, body
+    """A plain-text subject and body in the recipient's language."""
+    return text.render(notification.event, notification.payload, notification.recipient.preferred_language)
 
 
 def deliver(notification_id: int) -> str:

@@ -140,3 +140,41 @@ def test_the_outbox_sweep_picks_only_what_waits_too_long():
 
     # then
     assert picked == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "subject"),
+    [
+        ("en", "Your permit KZ-MCI-2026-000001 has been issued"),
+        ("ru", "Ваше разрешение KZ-MCI-2026-000001 выдано"),
+        ("kk", "Сіздің KZ-MCI-2026-000001 рұқсатыңыз берілді"),
+    ],
+)
+def test_email_is_written_in_the_recipients_language(language, subject):
+    # given
+    ana = UserFactory(preferred_language=language)
+    services.notify(
+        recipients=[ana], event="permit.issued", subject_key="KZ-1", payload={"permit": "KZ-MCI-2026-000001"}
+    )
+
+    # when
+    services.deliver(Notification.objects.get(channel="email").pk)
+
+    # then
+    assert mail.outbox[0].subject == f"[Creative Permits Portal] {subject}"
+    assert "permit: KZ-MCI-2026-000001" in mail.outbox[0].body
+
+
+def test_an_event_without_its_own_wording_gets_the_generic_one():
+    # given
+    bek = UserFactory(preferred_language="ru")
+    services.notify(recipients=[bek], event="application.reassigned", subject_key="APP-1", payload={})
+
+    # when
+    services.deliver(Notification.objects.get(channel="email").pk)
+
+    # then
+    assert (
+        mail.outbox[0].subject
+        == "[Creative Permits Portal] Портал креативных разрешений: application.reassigned"
+    )
