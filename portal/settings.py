@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -167,6 +168,8 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "portal.health.tasks.heartbeat", "schedule": 60.0, "args": ["beat"]},
     # Re-sends notifications still pending (broker outage, SMTP refusal), with backoff.
     "outbox-sweep": {"task": "portal.notifications.tasks.outbox_sweep", "schedule": 60.0},
+    # The daily email digest for those who chose it, at 08:00 in Almaty.
+    "daily-digest": {"task": "portal.notifications.tasks.digest_send", "schedule": crontab(hour=8, minute=0)},
     # Reminders, escalations, tacit approvals, overdue post-issue checks and permit expiry.
     "sla-sweep": {
         "task": "permits.tasks.sla_sweep",

@@ -38,6 +38,8 @@ class Notification(models.Model):
     # When the outbox sweep should (re)try delivery; capped exponential backoff after failures.
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
+    # An email held for the recipient's daily digest rather than sent on its own.
+    in_digest = models.BooleanField(_("held for the daily digest"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)

@@ -61,11 +61,14 @@ def notify(
     for person in people:
         rows.append(_row(person, Channel.IN_APP, event, subject_key, payload, now))
         if person.pk in email_to:
-            rows.append(_row(person, Channel.EMAIL, event, subject_key, payload, now))
+            email = _row(person, Channel.EMAIL, event, subject_key, payload, now)
+            if person.daily_digest:  # waits for the digest: no delivery of its own, no retries
+                email.in_digest, email.next_attempt_at = True, None
+            rows.append(email)
         for hook in hooks.get(person.pk, ()):
             rows.append(_row(person, Channel.WEBHOOK, event, subject_key, payload, now, webhook=hook))
     created = Notification.objects.bulk_create(rows, ignore_conflicts=True)  # one statement: no savepoint
-    pending = [row.dedupe_key for row in created if row.channel != Channel.IN_APP]
+    pending = [row.dedupe_key for row in created if row.channel != Channel.IN_APP and not row.in_digest]
     if pending:
         transaction.on_commit(lambda: _enqueue_keys(pending))
     return created
@@ -171,6 +174,49 @@ def outbox_sweep(
     )
     enqueue(ids)
     return len(ids)
+
+
+def digest_send(*, now: dt.datetime | None = None) -> int:
+    """Send each digest reader one email with everything held for them; returns the emails sent.
+
+    Safe twice or at once: the held rows are locked (SKIP LOCKED) and marked sent with the email.
+    """
+    now = now or timezone.now()
+    sent = 0
+    user_ids = (
+        Notification.objects.filter(status=NotificationStatus.PENDING, in_digest=True)
+        .values_list("recipient_id", flat=True)
+        .distinct()
+    )
+    for user_id in list(user_ids):
+        with transaction.atomic():
+            rows = list(
+                Notification.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("recipient")
+                .filter(recipient_id=user_id, status=NotificationStatus.PENDING, in_digest=True)
+                .order_by("created_at", "id")
+            )
+            if not rows:
+                continue
+            recipient = rows[0].recipient
+            parts = [text.render(row.event, row.payload, recipient.preferred_language) for row in rows]
+            subject = text.digest_subject(recipient.preferred_language, len(rows))
+            body = "\n\n".join(body for _, body in parts)
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.email])
+            Notification.objects.filter(pk__in=[row.pk for row in rows]).update(
+                status=NotificationStatus.SENT, sent_at=now, attempts=1
+            )
+            sent += 1
+    return sent
+
+
+def digest_set(*, user, enabled: bool) -> None:
+    from portal.audit.services import record
+
+    with transaction.atomic():
+        user.daily_digest = enabled
+        user.save(update_fields=["daily_digest"])
+        record(actor=user, action="notifications.digest_set", obj=user, data={"daily_digest": enabled})
 
 
 def notification_read(*, user, notification_id: int) -> Notification:

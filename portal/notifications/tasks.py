@@ -12,3 +12,8 @@ def deliver_notification(notification_id: int) -> str:
 @shared_task(name="portal.notifications.tasks.outbox_sweep", ignore_result=True)
 def outbox_sweep() -> int:
     return services.outbox_sweep()
+
+
+@shared_task(name="portal.notifications.tasks.digest_send", ignore_result=True)
+def digest_send() -> int:
+    return services.digest_send()

@@ -69,3 +69,14 @@ def render(event: str, payload: dict, language: str) -> tuple[str, str]:
     details = [f"{key}: {value}" for key, value in sorted((payload or {}).items())]
     body = "\n".join([subject, "", *details, "", FOOTER[language]])
     return f"[Creative Permits Portal] {subject}", body
+
+
+DIGEST_SUBJECT = {
+    "en": "[Creative Permits Portal] Your daily digest: {count} updates",
+    "ru": "[Портал креативных разрешений] Ежедневная сводка: {count} обновл.",
+    "kk": "[Креативті рұқсаттар порталы] Күнделікті жинақ: {count} жаңарту",
+}
+
+
+def digest_subject(language: str, count: int) -> str:
+    return DIGEST_SUBJECT.get(language, DIGEST_SUBJECT["en"]).format(count=count)

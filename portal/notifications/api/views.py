@@ -13,7 +13,7 @@ from portal.api.inputs import valid_input
 from portal.api.schema import errors
 from portal.audit.services import record
 from portal.notifications.models import Channel, Notification, NotificationPreference, WebhookSubscription
-from portal.notifications.services import notification_read
+from portal.notifications.services import digest_set, notification_read
 from portal.notifications.webhooks import subscription_create
 
 TAGS = ["notifications"]
@@ -156,3 +156,26 @@ class WebhooksView(generics.ListAPIView):
         data = valid_input(WebhookInput, request.data)
         subscription = subscription_create(actor=request.user, url=data["url"], events=data["events"])
         return Response(WebhookCreatedOutput(subscription).data, status=201)
+
+
+class DigestSerializer(serializers.Serializer):
+    daily_digest = serializers.BooleanField()
+
+
+class DigestView(APIView):
+    """Whether emails come one per event or gathered in one daily digest (08:00 Almaty)."""
+
+    @extend_schema(operation_id="notifications_digest_get", tags=TAGS, responses={200: DigestSerializer})
+    def get(self, request):
+        return Response({"daily_digest": request.user.daily_digest})
+
+    @extend_schema(
+        operation_id="notifications_digest_set",
+        tags=TAGS,
+        request=DigestSerializer,
+        responses={200: DigestSerializer, **errors(400, 401)},
+    )
+    def post(self, request):
+        data = valid_input(DigestSerializer, request.data)
+        digest_set(user=request.user, enabled=data["daily_digest"])
+        return Response({"daily_digest": data["daily_digest"]})

@@ -178,3 +178,55 @@ def test_an_event_without_its_own_wording_gets_the_generic_one():
         mail.outbox[0].subject
         == "[Creative Permits Portal] Портал креативных разрешений: application.reassigned"
     )
+
+
+def test_a_digest_reader_gets_one_email_a_day_with_everything_held(django_capture_on_commit_callbacks):
+    # given: a user who chose the daily digest, and three events
+    ana = UserFactory(daily_digest=True)
+    with django_capture_on_commit_callbacks() as callbacks:
+        for key in ("APP-2026-000001", "APP-2026-000002"):
+            write([ana], key=key)
+        services.notify(
+            recipients=[ana], event="permit.issued", subject_key="KZ-1", payload={"permit": "KZ-1"}
+        )
+
+    # when
+    first = services.digest_send()
+    second = services.digest_send()
+
+    # then: nothing went out on its own; one digest carries all three; a second run sends nothing
+    assert callbacks == []
+    assert (first, second) == (1, 0)
+    assert len(mail.outbox) == 1
+    assert "3" in mail.outbox[0].subject
+    assert "APP-2026-000001" in mail.outbox[0].body
+    assert "KZ-1" in mail.outbox[0].body
+    assert set(Notification.objects.filter(channel="email").values_list("status", flat=True)) == {"sent"}
+
+
+def test_digest_rows_are_not_picked_by_the_outbox_sweep():
+    # given
+    ana = UserFactory(daily_digest=True)
+    write([ana])
+
+    # when
+    picked = services.outbox_sweep(now=dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
+
+    # then
+    assert picked == 0
+
+
+def test_the_digest_is_chosen_through_the_api(client_for):
+    # given
+    ana = UserFactory()
+    client = client_for(ana)
+
+    # when
+    before = client.get("/api/v1/notifications/digest/").json()
+    chosen = client.post("/api/v1/notifications/digest/", {"daily_digest": True}, format="json")
+
+    # then
+    ana.refresh_from_db()
+    assert before == {"daily_digest": False}
+    assert chosen.json() == {"daily_digest": True}
+    assert ana.daily_digest is True
