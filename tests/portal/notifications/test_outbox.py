@@ -230,3 +230,68 @@ def test_the_digest_is_chosen_through_the_api(client_for):
     assert before == {"daily_digest": False}
     assert chosen.json() == {"daily_digest": True}
     assert ana.daily_digest is True
+
+
+@pytest.mark.needs_redis
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_sends_the_email_to_an_smtp_server():
+    # given: a local SMTP sink, and a worker on the configured broker (Redis) sending through it
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from aiosmtpd.controller import Controller
+
+    from portal.celery import app as celery_app
+    from tests.portal.health.test_celery_roundtrip import test_database_url
+
+    class Sink:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append((envelope.rcpt_tos, envelope.content.decode()))
+            return "250 Message accepted for delivery"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sink = Sink()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    celery_app.control.purge()
+    env = {
+        **os.environ,
+        "DATABASE_URL": test_database_url(),
+        "EMAIL_URL": f"smtp://127.0.0.1:{port}",
+        "DB_POOL_MIN_SIZE": "1",
+        "DB_POOL_MAX_SIZE": "2",
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo", "--loglevel=WARNING"],
+        cwd=Path(__file__).resolve().parents[3], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        # when: an event is written; its email is handed to the worker after commit
+        ana = UserFactory(email="ana@example.kz", preferred_language="ru")
+        services.notify(
+            recipients=[ana], event="permit.issued", subject_key="KZ-9", payload={"permit": "KZ-9"}
+        )
+        deadline = time.monotonic() + 60
+        while not sink.messages and time.monotonic() < deadline:
+            time.sleep(0.25)
+
+        # then: one email, in Russian, to her; the outbox row is sent
+        assert len(sink.messages) == 1
+        recipients, content = sink.messages[0]
+        assert recipients == ["ana@example.kz"]
+        assert "KZ-9" in content
+        row = Notification.objects.get(channel="email")
+        assert (row.status, row.attempts) == ("sent", 1)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=20)
+        controller.stop()
