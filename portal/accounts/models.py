@@ -26,7 +26,7 @@ class User(AbstractUser):
     # Accounts made by seed_demo share a published password; production refuses to run with any.
     is_demo = models.BooleanField(_("demo account"), default=False)
     # Emails gathered into one message a day instead of one per event (in-app is unaffected).
-    daily_digest = models.BooleanField(_("daily email digest"), default=False)
+    daily_digest = models.BooleanField(_("daily email digest"), default=False, db_default=False)
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

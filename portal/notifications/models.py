@@ -39,7 +39,7 @@ class Notification(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     # An email held for the recipient's daily digest rather than sent on its own.
-    in_digest = models.BooleanField(_("held for the daily digest"), default=False)
+    in_digest = models.BooleanField(_("held for the daily digest"), default=False, db_default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
