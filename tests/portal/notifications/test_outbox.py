@@ -289,7 +289,11 @@ def test_a_real_worker_sends_the_email_to_an_smtp_server():
         recipients, content = sink.messages[0]
         assert recipients == ["ana@example.kz"]
         assert "KZ-9" in content
+        # the worker commits the row after the SMTP server has answered: wait for that commit
         row = Notification.objects.get(channel="email")
+        while row.status != "sent" and time.monotonic() < deadline:
+            time.sleep(0.1)
+            row.refresh_from_db()
         assert (row.status, row.attempts) == ("sent", 1)
     finally:
         worker.terminate()

@@ -202,7 +202,11 @@ def test_a_real_worker_delivers_the_signed_webhook(receiver):
             headers[SIGNATURE_HEADER]
             == "sha256=" + hmac.new(subscription.secret.encode(), body, hashlib.sha256).hexdigest()
         )
+        # the worker commits the row after the receiver has answered: wait for that commit
         row = Notification.objects.get(channel="webhook")
+        while row.status != "sent" and time.monotonic() < deadline:
+            time.sleep(0.1)
+            row.refresh_from_db()
         assert (row.status, row.attempts) == ("sent", 1)
     finally:
         worker.terminate()
