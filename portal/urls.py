@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("portal.accounts.api.urls")),
     path("", include("permits.api.urls")),
     path("", include("portal.notifications.api.urls")),
+    path("", include("council.api.urls")),
 ]
 
 urlpatterns = [

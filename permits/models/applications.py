@@ -89,6 +89,9 @@ class Application(models.Model):
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
     # When information was requested: the clock stops until the applicant answers.
     paused_at = models.DateTimeField(_("clock paused at"), null=True, blank=True)
+    # Working days the file waited on the applicant, summed over every information request: the
+    # processing time the council reports is the working days from submission to decision minus these.
+    paused_working_days = models.PositiveIntegerField(_("working days paused"), default=0, db_default=0)
     # A sampled low-tier permit waits for its post-issue check (mirrors Permit.post_check_status).
     post_check_pending = models.BooleanField(_("post-issue check pending"), default=False)
     # Deadlines that enforce themselves (permits.sla): the reminder moment (80 % of the allowed

@@ -353,6 +353,7 @@ def application_resubmit(
     changes: dict[str, Any] = {"paused_at": None}
     if application.status == S.INFO_REQUESTED and application.due_at and application.paused_at:
         paused_days = working_days_between(application.paused_at, now)
+        changes["paused_working_days"] = application.paused_working_days + paused_days
         changes["due_at"] = (
             add_working_days(application.due_at, paused_days) if paused_days else application.due_at
         )

@@ -1,0 +1,63 @@
+"""Who holds which seat on a council, today. Every council rule about people starts here.
+
+Only the chair and the secretary (the council's officers) create, open, close and publish; any active
+member answers comments and concerns. A seat counts only within its term (active from-until).
+"""
+
+from __future__ import annotations
+
+from council.models import Council, CouncilMember, CouncilRole
+from portal.api.errors import Forbidden
+
+OFFICER_ROLES = (CouncilRole.CHAIR, CouncilRole.SECRETARY)
+
+
+def seat_of(user, council: Council | int) -> CouncilMember | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    council_id = council.pk if isinstance(council, Council) else council
+    return CouncilMember.objects.active().filter(council_id=council_id, user=user).first()
+
+
+def is_member(user, council: Council | int) -> bool:
+    return seat_of(user, council) is not None
+
+
+def is_officer(user, council: Council | int) -> bool:
+    seat = seat_of(user, council)
+    return seat is not None and seat.role in OFFICER_ROLES
+
+
+def require_member(user, council: Council | int) -> CouncilMember:
+    seat = seat_of(user, council)
+    if seat is None:
+        raise Forbidden("Only a member of this council may do this.", code="not_council_member")
+    return seat
+
+
+def require_officer(user, council: Council | int) -> CouncilMember:
+    seat = require_member(user, council)
+    if seat.role not in OFFICER_ROLES:
+        raise Forbidden("Only the council's chair or secretary may do this.", code="not_council_officer")
+    return seat
+
+
+def council_ids_of(user, *, officers_only: bool = False) -> list[int]:
+    """The councils where the user holds an active seat (as chair or secretary, if asked)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    seats = CouncilMember.objects.active().filter(user=user)
+    if officers_only:
+        seats = seats.filter(role__in=OFFICER_ROLES)
+    return list(seats.values_list("council_id", flat=True))
+
+
+def officers_of(council: Council | int) -> list:
+    """The active chair and secretary: they hear about new concerns and unanswered comments."""
+    council_id = council.pk if isinstance(council, Council) else council
+    return [
+        seat.user
+        for seat in CouncilMember.objects.active()
+        .filter(council_id=council_id, role__in=OFFICER_ROLES)
+        .select_related("user")
+    ]

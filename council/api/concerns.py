@@ -1,0 +1,3 @@
+"""Placeholder until this topic lands; replaced by its own views."""
+
+urlpatterns: list = []
