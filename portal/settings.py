@@ -175,6 +175,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "permits.tasks.sla_sweep",
         "schedule": env.float("SLA_SWEEP_SECONDS", default=300.0),
     },
+    # Opens draft consultations and closes open ones when their time comes (council.tasks).
+    "consultation-sweep": {"task": "council.tasks.consultation_sweep", "schedule": 60.0},
+    # Recomputes the metrics of draft accountability reports overnight, so a draft is at most a day
+    # old; published reports are frozen and never touched.
+    "report-drafts-refresh": {
+        "task": "council.tasks.report_drafts_refresh",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 # --- Auth ------------------------------------------------------------------------------------
@@ -260,6 +268,8 @@ PORTAL_POST_CHECK_DAYS = env.int("PORTAL_POST_CHECK_DAYS", default=10)
 # (national oversight) this many working days after the due date.
 PORTAL_REMINDER_SHARE = env.float("PORTAL_REMINDER_SHARE", default=0.8)
 PORTAL_ESCALATION_LEVEL2_DAYS = env.int("PORTAL_ESCALATION_LEVEL2_DAYS", default=5)
+# The council answers a concern from the business community within this many working days.
+PORTAL_CONCERN_RESPONSE_DAYS = env.int("PORTAL_CONCERN_RESPONSE_DAYS", default=15)
 # Largest document upload, in bytes (a larger one is refused with 413 `too_large`).
 PORTAL_MAX_UPLOAD_BYTES = env.int("PORTAL_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
 # Django buffers larger uploads to a temporary file rather than memory.

@@ -21,6 +21,8 @@ urlpatterns = [
     # Anything else under /api/ is a JSON 404, with DEBUG on or off.
     re_path(r"^api/", api_not_found),
     path("admin/", admin.site.urls),
+    # Public, human-readable pages of the council (published accountability reports).
+    path("council/", include("council.web.urls")),
 ]
 
 handler500 = server_error

@@ -42,6 +42,36 @@ SUBJECTS: dict[str, dict[str, str]] = {
         "ru": "Срок действия разрешения {permit} истекает через {days} дн.",
         "kk": "{permit} рұқсатының мерзімі {days} күннен кейін аяқталады",
     },
+    "council.consultation_opened": {
+        "en": "Public consultation open: {title}",
+        "ru": "Открыто публичное обсуждение: {title}",
+        "kk": "Қоғамдық талқылау ашылды: {title}",
+    },
+    "council.comment_answered": {
+        "en": "The council answered your comment on {title}",
+        "ru": "Совет ответил на ваш комментарий к проекту «{title}»",
+        "kk": "Кеңес «{title}» жобасына берген пікіріңізге жауап берді",
+    },
+    "council.outcome_published": {
+        "en": "Outcome published: {title}",
+        "ru": "Опубликованы итоги обсуждения: {title}",
+        "kk": "Талқылау қорытындысы жарияланды: {title}",
+    },
+    "council.concern_raised": {
+        "en": "New concern for the council: {subject}",
+        "ru": "Новое обращение в совет: {subject}",
+        "kk": "Кеңеске жаңа өтініш: {subject}",
+    },
+    "council.concern_answered": {
+        "en": "The council answered your concern: {subject}",
+        "ru": "Совет ответил на ваше обращение: {subject}",
+        "kk": "Кеңес сіздің өтінішіңізге жауап берді: {subject}",
+    },
+    "council.report_published": {
+        "en": "Accountability report published: {council}, {period}",
+        "ru": "Опубликован отчёт о подотчётности: {council}, {period}",  # noqa: RUF001
+        "kk": "Есептілік есебі жарияланды: {council}, {period}",  # noqa: RUF001
+    },
 }
 GENERIC_SUBJECT = {
     "en": "Creative Permits Portal: {event} {reference}{permit}",
