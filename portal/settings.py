@@ -175,6 +175,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "permits.tasks.sla_sweep",
         "schedule": env.float("SLA_SWEEP_SECONDS", default=300.0),
     },
+    # Forgets Idempotency-Key records older than PORTAL_IDEMPOTENCY_DAYS, daily at 03:15.
+    "idempotency-purge": {"task": "portal.api.tasks.idempotency_purge", "schedule": crontab(hour=3, minute=15)},
     # Opens draft consultations and closes open ones when their time comes (council.tasks).
     "consultation-sweep": {"task": "council.tasks.consultation_sweep", "schedule": 60.0},
     # Recomputes the metrics of draft accountability reports overnight, so a draft is at most a day
@@ -271,6 +273,8 @@ PORTAL_ESCALATION_LEVEL2_DAYS = env.int("PORTAL_ESCALATION_LEVEL2_DAYS", default
 # The council answers a concern from the business community within this many working days.
 PORTAL_CONCERN_RESPONSE_DAYS = env.int("PORTAL_CONCERN_RESPONSE_DAYS", default=15)
 # Largest document upload, in bytes (a larger one is refused with 413 `too_large`).
+# How long a create's Idempotency-Key is honoured (and kept) before the key is free again.
+PORTAL_IDEMPOTENCY_DAYS = env.int("PORTAL_IDEMPOTENCY_DAYS", default=7)
 PORTAL_MAX_UPLOAD_BYTES = env.int("PORTAL_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
 # Django buffers larger uploads to a temporary file rather than memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

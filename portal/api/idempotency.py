@@ -3,6 +3,9 @@
 The key's row is locked for the whole request, inside one transaction with the create itself: a
 concurrent retry waits, then replays. A failed request stores nothing (its transaction rolls back),
 so the client may retry it with the same key.
+
+A key is honoured for `PORTAL_IDEMPOTENCY_DAYS` (7): retries come within minutes, so a week is
+ample. An older record no longer replays (the key is free again), and a daily beat task purges them.
 """
 
 from __future__ import annotations
@@ -10,14 +13,18 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.utils import timezone
 from rest_framework.response import Response
 
 from portal.api.errors import Conflict, ValidationFailed
 from portal.api.models import IdempotencyRecord
+from portal.audit.services import record as audit_record
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 200
@@ -50,7 +57,12 @@ def idempotent(handler):
             record, created = IdempotencyRecord.objects.select_for_update().get_or_create(
                 user=request.user, key=key, defaults={"fingerprint": fingerprint}
             )
-            if not created:
+            if not created and record.created_at < _oldest_honoured():
+                # Expired: the key starts afresh, as if the purge had already removed it.
+                record.fingerprint, record.status_code, record.body = fingerprint, 0, {}
+                record.created_at = timezone.now()
+                record.save(update_fields=["fingerprint", "status_code", "body", "created_at"])
+            elif not created:
                 if record.fingerprint != fingerprint:
                     raise Conflict(
                         "This Idempotency-Key was used for a different request.",
@@ -70,3 +82,21 @@ def idempotent(handler):
             return response
 
     return wrapper
+
+
+def _oldest_honoured():
+    return timezone.now() - timedelta(days=settings.PORTAL_IDEMPOTENCY_DAYS)
+
+
+@transaction.atomic
+def idempotency_records_purge() -> int:
+    """Delete the records no longer honoured; one audit event says how many went."""
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=_oldest_honoured()).delete()
+    if deleted:
+        audit_record(
+            actor="idempotency-purge",
+            action="api.idempotency_records_purged",
+            object_type="api.idempotencyrecord",
+            data={"deleted": deleted, "older_than_days": settings.PORTAL_IDEMPOTENCY_DAYS},
+        )
+    return deleted

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 
 import pytest
+import time_machine
 from django.db import connection
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from permits.models import Application, Bundle, Message
 from permits.services.applications import application_create, application_submit
 from portal.accounts.services import auth_token_issue
 from portal.api.models import IdempotencyRecord
+from portal.api.tasks import idempotency_purge
+from portal.audit.models import AuditEvent
 from tests.factories import EntrepreneurFactory
 from tests.permits.factories import LicenceTypeFactory, QuestionFactory
 
@@ -293,3 +298,46 @@ def test_concurrent_retries_create_exactly_one():
     assert sum(1 for _, _, replayed in results if replayed == "true") == threads_count - 1
     assert Application.objects.count() == 1
     assert IdempotencyRecord.objects.filter(key="race-1").count() == 1
+
+
+# --- lifetime ---------------------------------------------------------------------------------
+
+
+def test_a_key_is_honoured_for_its_lifetime_and_then_free_again(world, client_for, settings):
+    # given a create made with a key, eight days ago, when keys live seven days
+    settings.PORTAL_IDEMPOTENCY_DAYS = 7
+    client = client_for(world.owner)
+    with time_machine.travel(timezone.now() - dt.timedelta(days=8)):
+        first = post(client, "/api/v1/applications/", draft_body(world))
+    assert first.status_code == 201
+
+    # when the same key comes again, now with another request
+    again = post(client, "/api/v1/applications/", draft_body(world, answers={"expected_attendance": 90}))
+
+    # then it is a new create, not a replay and not a 409
+    assert again.status_code == 201, again.json()
+    assert "Idempotent-Replayed" not in again
+    assert again.json()["id"] != first.json()["id"]
+    assert Application.objects.filter(business=world.business).count() == 2
+
+
+def test_the_daily_purge_forgets_only_expired_records(world, client_for, settings):
+    # given one record from eight days ago and one from today
+    settings.PORTAL_IDEMPOTENCY_DAYS = 7
+    client = client_for(world.owner)
+    with time_machine.travel(timezone.now() - dt.timedelta(days=8)):
+        post(client, "/api/v1/applications/", draft_body(world), key="old-key")
+    post(client, "/api/v1/applications/", draft_body(world), key="new-key")
+
+    # when the beat task runs, twice
+    deleted = idempotency_purge.apply().get()
+    again = idempotency_purge.apply().get()
+
+    # then the old record is gone, the new one stays and still replays, and the purge is audited once
+    assert (deleted, again) == (1, 0)
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new-key"]
+    assert (
+        post(client, "/api/v1/applications/", draft_body(world), key="new-key")["Idempotent-Replayed"]
+        == "true"
+    )
+    assert AuditEvent.objects.filter(action="api.idempotency_records_purged").get().data["deleted"] == 1
