@@ -1,4 +1,4 @@
-"""Racing decisions on real PostgreSQL: transitions lock the application row, so twenty officials'
+"""Racing decisions on real PostgreSQL: transitions lock the application row, so fifty officials'
 requests released at once yield one decision, one review and at most one permit; everyone else gets
 a clear 409. A supervisor reassigning while the official decides never leaves two reviews either."""
 
@@ -18,7 +18,7 @@ from tests.permits.factories import DraftApplicationFactory, LegalActFactory, Li
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-THREADS = 20
+THREADS = 50
 API = "/api/v1/applications"
 
 
@@ -84,7 +84,7 @@ def reassign_call(client, application, to):
     )
 
 
-def test_twenty_concurrent_approvals_make_one_decision_and_one_permit(client_for):
+def test_fifty_concurrent_approvals_make_one_decision_and_one_permit(client_for):
     # given: twenty clients of the assigned official, each with its own token
     application, assignee, *_ = world()
     payload = {"decision": "approve", "reason": "Premises and staff fit."}
@@ -109,7 +109,7 @@ def test_twenty_concurrent_approvals_make_one_decision_and_one_permit(client_for
     assert (application.status, application.version) == (ApplicationStatus.APPROVED, winner["version"])
 
 
-def test_twenty_concurrent_approvals_and_rejections_make_one_decision(client_for):
+def test_fifty_concurrent_approvals_and_rejections_make_one_decision(client_for):
     # given: half the clients approve, half reject (with a legal basis)
     application, assignee, *_ = world()
     act = LegalActFactory()
