@@ -85,7 +85,7 @@ def reassign_call(client, application, to):
 
 
 def test_fifty_concurrent_approvals_make_one_decision_and_one_permit(client_for):
-    # given: twenty clients of the assigned official, each with its own token
+    # given: fifty clients of the assigned official, each with its own token
     application, assignee, *_ = world()
     payload = {"decision": "approve", "reason": "Premises and staff fit."}
     calls = [decide_call(client_for(assignee), application, payload) for _ in range(THREADS)]
