@@ -218,7 +218,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "portal.api.pagination.PagePagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "portal.api.schema.PortalAutoSchema",
     "EXCEPTION_HANDLER": "portal.api.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
@@ -257,6 +257,11 @@ SPECTACULAR_SETTINGS = {
         "HealthStatusEnum": ["ok", "unavailable"],
         "LicenceKindEnum": "permits.models.catalogue.LicenceKind",
         "QueueItemKindEnum": ["review", "post_check"],
+        "ConcernStatusEnum": "council.models.concerns.ConcernStatus",
+        "ConcernDispositionEnum": "council.models.concerns.ConcernDisposition",
+        "ConsultationStatusEnum": "council.models.consultations.ConsultationStatus",
+        "CommentDispositionEnum": "council.models.consultations.Disposition",
+        "ReportStatusEnum": "council.models.reports.ReportStatus",
     },
 }
 

@@ -67,6 +67,11 @@ SUBJECTS: dict[str, dict[str, str]] = {
         "ru": "Совет ответил на ваше обращение: {subject}",
         "kk": "Кеңес сіздің өтінішіңізге жауап берді: {subject}",
     },
+    "council.concern_referred": {
+        "en": "The council referred a concern to you: {subject}",
+        "ru": "Совет направил вам обращение: {subject}",
+        "kk": "Кеңес сізге өтініш жіберді: {subject}",
+    },
     "council.report_published": {
         "en": "Accountability report published: {council}, {period}",
         "ru": "Опубликован отчёт о подотчётности: {council}, {period}",  # noqa: RUF001

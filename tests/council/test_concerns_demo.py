@@ -1,0 +1,39 @@
+"""The demo concerns: written through the services on top of the demo data, and idempotent."""
+
+from __future__ import annotations
+
+import pytest
+
+from council.demo_concerns import seed
+from council.models import Concern, Council
+from portal.accounts.models import User
+from portal.audit.models import AuditEvent
+from portal.demo import COUNCIL_NAME, seed_demo
+from portal.notifications.models import Notification
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_concerns_are_realistic_and_a_second_run_creates_nothing():
+    # given: the demo data
+    seed_demo(out=lambda line: None)
+    council = Council.objects.get(name=COUNCIL_NAME)
+    secretary = User.objects.get(username="council-secretary")
+    lines: list[str] = []
+
+    # when: seeded twice
+    first = seed(council=council, actor=secretary, progress=lines.append)
+    counts = (Concern.objects.count(), AuditEvent.objects.count(), Notification.objects.count())
+    second = seed(council=council, actor=secretary, progress=lines.append)
+
+    # then: four concerns of aigerim and daniyar, one answered (referred to the sanitary authority)
+    assert (first, second) == (5, 0)
+    assert (Concern.objects.count(), AuditEvent.objects.count(), Notification.objects.count()) == counts
+    concerns = Concern.objects.select_related("raised_by", "authority", "licence_type").order_by("id")
+    assert [c.raised_by.username for c in concerns] == ["aigerim", "daniyar", "daniyar", "aigerim"]
+    assert all(c.council == council and c.licence_type is not None for c in concerns)
+    answered = [c for c in concerns if c.status == "answered"]
+    assert [(c.disposition, c.authority.code, c.responded_by) for c in answered] == [
+        ("referred", "sanepid", secretary)
+    ]
+    assert len(lines) == 5
