@@ -1,0 +1,259 @@
+"""Input and output shapes of consultations, comments and answers (DESIGN §7 field names)."""
+
+from __future__ import annotations
+
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from council.models import ConsultationStatus, Disposition
+from council.services.consultations import (
+    MAX_COMMENT,
+    MAX_HEADING,
+    MAX_SECTION_TEXT,
+    MAX_SECTIONS,
+    MAX_SUMMARY,
+    MAX_TITLE,
+)
+
+
+class StatusField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=ConsultationStatus.choices, **kwargs)
+
+
+class DispositionField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=Disposition.choices, **kwargs)
+
+
+class _NamedEnum(OpenApiSerializerFieldExtension):
+    """Each of these enums is its own named component, so that it never collides with another part's
+    `status` or `disposition` enum (spectacular names inline enums after the field)."""
+
+    name: str
+    choices: type
+
+    def map_serializer_field(self, auto_schema, direction):
+        component = ResolvedComponent(
+            name=self.name,
+            type=ResolvedComponent.SCHEMA,
+            object=self.name,
+            schema={"type": "string", "enum": list(self.choices.values)},
+        )
+        auto_schema.registry.register_on_missing(component)
+        return component.ref
+
+
+class _StatusEnum(_NamedEnum):
+    target_class = StatusField
+    name, choices = "ConsultationStatusEnum", ConsultationStatus
+
+
+class _DispositionEnum(_NamedEnum):
+    target_class = DispositionField
+    name, choices = "CommentDispositionEnum", Disposition
+
+
+def display_name(user) -> str:
+    return user.get_full_name() or user.username
+
+
+# --- input -----------------------------------------------------------------------------------------
+
+
+class ConsultationSectionInput(serializers.Serializer):
+    number = serializers.CharField(max_length=20, help_text="As printed: 1, 2, 3.1 ...")
+    heading = serializers.CharField(max_length=MAX_HEADING, required=False, allow_blank=True, default="")
+    text = serializers.CharField(max_length=MAX_SECTION_TEXT)
+
+
+class SectionsMixin(serializers.Serializer):
+    sections = ConsultationSectionInput(many=True, allow_empty=False, max_length=MAX_SECTIONS)
+
+    def validate_sections(self, value):
+        numbers = [s["number"].strip() for s in value]
+        if len(set(numbers)) != len(numbers):
+            raise serializers.ValidationError("Section numbers must be unique.")
+        return value
+
+
+class ConsultationCreateInput(SectionsMixin):
+    council = serializers.IntegerField()
+    title = serializers.CharField(max_length=MAX_TITLE)
+    summary = serializers.CharField(max_length=MAX_SUMMARY)
+    opens_at = serializers.DateTimeField()
+    closes_at = serializers.DateTimeField()
+    legal_act = serializers.CharField(
+        max_length=60, required=False, allow_blank=True, help_text="Code of the existing legal act amended."
+    )
+    proposed_act_title = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, help_text="Title of a proposed new act."
+    )
+    activities = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, max_length=50, help_text="Activity codes."
+    )
+    comments_public_while_open = serializers.BooleanField(required=False, default=False)
+
+
+class ConsultationUpdateInput(serializers.Serializer):
+    title = serializers.CharField(max_length=MAX_TITLE, required=False)
+    summary = serializers.CharField(max_length=MAX_SUMMARY, required=False)
+    opens_at = serializers.DateTimeField(required=False)
+    closes_at = serializers.DateTimeField(required=False)
+    legal_act = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    proposed_act_title = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    activities = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, max_length=50
+    )
+    comments_public_while_open = serializers.BooleanField(required=False)
+
+
+class ConsultationVersionInput(SectionsMixin):
+    note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class PublishOutcomeInput(serializers.Serializer):
+    summary = serializers.CharField(max_length=MAX_SUMMARY)
+    final_version = serializers.IntegerField(
+        min_value=1, required=False, help_text="The version that is the final text; the latest if left out."
+    )
+
+
+class CommentInput(serializers.Serializer):
+    section = serializers.CharField(max_length=20, help_text="A section number of the current text.")
+    body = serializers.CharField(max_length=MAX_COMMENT)
+    business = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Written on behalf of this business (one you act for)."
+    )
+
+
+class CommentEditInput(serializers.Serializer):
+    body = serializers.CharField(max_length=MAX_COMMENT)
+
+
+class CommentRespondInput(serializers.Serializer):
+    disposition = DispositionField()
+    reason = serializers.CharField(
+        max_length=MAX_COMMENT,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required for a rejection.",
+    )
+
+
+# --- output ----------------------------------------------------------------------------------------
+
+
+class ConsultationCouncilOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class CommentBusinessOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ConsultationSectionOutput(serializers.Serializer):
+    number = serializers.CharField()
+    heading = serializers.CharField()
+    text = serializers.CharField()
+
+
+class ConsultationVersionSummaryOutput(serializers.Serializer):
+    number = serializers.IntegerField()
+    note = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class ConsultationVersionOutput(ConsultationVersionSummaryOutput):
+    sections = ConsultationSectionOutput(many=True)
+
+
+class CommentResponseOutput(serializers.Serializer):
+    disposition = DispositionField()
+    reason = serializers.CharField()
+    responder = serializers.SerializerMethodField()
+    answered_at = serializers.DateTimeField(source="updated_at")
+
+    def get_responder(self, response) -> str:
+        return display_name(response.responder)
+
+
+class CommentOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    consultation = serializers.IntegerField(source="consultation_id")
+    section = serializers.CharField(source="section.number")
+    version = serializers.IntegerField(
+        source="section.version.number", help_text="The text version commented on."
+    )
+    author = serializers.SerializerMethodField()
+    business = CommentBusinessOutput(allow_null=True)
+    body = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    response = serializers.SerializerMethodField(help_text="The council's answer, once given.")
+
+    def get_author(self, comment) -> str:
+        return display_name(comment.author)
+
+    @extend_schema_field(CommentResponseOutput(allow_null=True))
+    def get_response(self, comment):
+        response = getattr(comment, "response", None)
+        return CommentResponseOutput(response).data if response is not None else None
+
+
+class ConsultationOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    council = ConsultationCouncilOutput()
+    title = serializers.CharField()
+    summary = serializers.CharField()
+    status = StatusField()
+    legal_act = serializers.CharField(source="legal_act.code", allow_null=True, help_text="The act amended.")
+    proposed_act_title = serializers.CharField()
+    activities = serializers.SerializerMethodField(help_text="Codes of the activities the draft concerns.")
+    opens_at = serializers.DateTimeField()
+    closes_at = serializers.DateTimeField()
+    opened_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+    comments_public_while_open = serializers.BooleanField()
+    current_version = serializers.IntegerField()
+    comment_count = serializers.IntegerField()
+
+    def get_activities(self, consultation) -> list[str]:
+        return [activity.code for activity in consultation.activities.all()]
+
+
+class OutcomeOutput(serializers.Serializer):
+    summary = serializers.CharField()
+    final_version = serializers.IntegerField(source="final_version.number")
+    published_at = serializers.DateTimeField()
+    published_by = serializers.SerializerMethodField()
+    answers = CommentOutput(many=True, source="answered", help_text="Every comment with its answer.")
+
+    def get_published_by(self, outcome) -> str:
+        return display_name(outcome.published_by)
+
+
+class ConsultationDetailOutput(ConsultationOutput):
+    sections = ConsultationSectionOutput(many=True, source="current_sections", help_text="The current text.")
+    versions = ConsultationVersionSummaryOutput(many=True, source="versions.all")
+    outcome = serializers.SerializerMethodField(
+        help_text='Once published: the summary, the final text version and every answer ("you said, we did").'
+    )
+
+    @extend_schema_field(OutcomeOutput(allow_null=True))
+    def get_outcome(self, consultation):
+        if consultation.status != ConsultationStatus.OUTCOME_PUBLISHED:
+            return None
+        outcome = consultation.outcome
+        outcome.answered = consultation.answered_comments
+        return OutcomeOutput(outcome).data
+
+
+class CouncilSubscriptionOutput(serializers.Serializer):
+    council = serializers.IntegerField(source="council_id")
+    created_at = serializers.DateTimeField()
