@@ -13,6 +13,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import transaction
 
+from council import demo_concerns, demo_consultations
 from council.models import Council, CouncilMember, CouncilRole, CouncilScope, HelixSector
 from council.services import council_create, council_member_add
 from permits.models import ActivityCategory
@@ -87,6 +88,12 @@ COUNCIL_SEATS = [
     ("council-civil", "Timur", "Akhmetov", HelixSector.CIVIL_SOCIETY, CouncilRole.MEMBER),
 ]
 
+# Stakeholders with no business and no seat, who still take part in consultations.
+STAKEHOLDERS = [
+    ("expert", "Madina", "Kassymova"),  # a registered expert: cultural-economics researcher
+    ("association", "Creative Industries", "Association"),  # an industry association's account
+]
+
 API_CLIENT = ("demo-bank", "Demo Bank (API client)", "integrations@demo-bank.kz")
 ADMIN_USERNAME = "admin"
 OVERSIGHT_USERNAME = "oversight"
@@ -124,6 +131,7 @@ class Seeder:
             ),
             ("council", self.council),
             ("API client, admin and national oversight", self.api_client_and_admin),
+            ("council: consultations, concerns, goals and reports", self.council_work),
         ]
         for index, (label, step) in enumerate(steps, start=1):
             before = self.created
@@ -205,6 +213,15 @@ class Seeder:
                     active_from=datetime.date(2026, 1, 1),
                 )
                 self.created += 1
+
+    def council_work(self) -> None:
+        for username, first, last in STAKEHOLDERS:
+            self.user(username, first_name=first, last_name=last)
+        council = Council.objects.get(name=COUNCIL_NAME)
+        secretary = User.objects.get(username="council-secretary")
+        progress = lambda line: self.out(f"      {line.strip()}")  # noqa: E731
+        for seed in (demo_consultations.seed, demo_concerns.seed):
+            self.created += seed(council=council, actor=secretary, progress=progress)
 
     def api_client_and_admin(self) -> None:
         username, name, email = API_CLIENT

@@ -25,7 +25,7 @@ from portal.accounts.models import (
 )
 from portal.accounts.selectors import caller_get
 from portal.audit.models import AuditEvent
-from portal.demo import ACTIVITIES, AUTHORITIES, COUNCIL_NAME, COUNCIL_SEATS
+from portal.demo import ACTIVITIES, AUTHORITIES, COUNCIL_NAME, COUNCIL_SEATS, STAKEHOLDERS
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -140,6 +140,7 @@ def test_every_demo_account_has_the_demo_password_and_flag(seeded):
     documented = {f"{code}-{suffix}" for code in AUTHORITY_CODES for suffix, _, _ in SEATS}
     documented |= {"aigerim", "daniyar", "demo-bank", "admin", "oversight"}
     documented |= {username for username, *_ in COUNCIL_SEATS}
+    documented |= {username for username, *_ in STAKEHOLDERS}
 
     # when
     users = list(User.objects.all())
