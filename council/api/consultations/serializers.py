@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension
-from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -16,44 +14,6 @@ from council.services.consultations import (
     MAX_SUMMARY,
     MAX_TITLE,
 )
-
-
-class StatusField(serializers.ChoiceField):
-    def __init__(self, **kwargs):
-        super().__init__(choices=ConsultationStatus.choices, **kwargs)
-
-
-class DispositionField(serializers.ChoiceField):
-    def __init__(self, **kwargs):
-        super().__init__(choices=Disposition.choices, **kwargs)
-
-
-class _NamedEnum(OpenApiSerializerFieldExtension):
-    """Each of these enums is its own named component, so that it never collides with another part's
-    `status` or `disposition` enum (spectacular names inline enums after the field)."""
-
-    name: str
-    choices: type
-
-    def map_serializer_field(self, auto_schema, direction):
-        component = ResolvedComponent(
-            name=self.name,
-            type=ResolvedComponent.SCHEMA,
-            object=self.name,
-            schema={"type": "string", "enum": list(self.choices.values)},
-        )
-        auto_schema.registry.register_on_missing(component)
-        return component.ref
-
-
-class _StatusEnum(_NamedEnum):
-    target_class = StatusField
-    name, choices = "ConsultationStatusEnum", ConsultationStatus
-
-
-class _DispositionEnum(_NamedEnum):
-    target_class = DispositionField
-    name, choices = "CommentDispositionEnum", Disposition
 
 
 def display_name(user) -> str:
@@ -134,7 +94,7 @@ class CommentEditInput(serializers.Serializer):
 
 
 class CommentRespondInput(serializers.Serializer):
-    disposition = DispositionField()
+    disposition = serializers.ChoiceField(choices=Disposition.choices)
     reason = serializers.CharField(
         max_length=MAX_COMMENT,
         required=False,
@@ -174,7 +134,7 @@ class ConsultationVersionOutput(ConsultationVersionSummaryOutput):
 
 
 class CommentResponseOutput(serializers.Serializer):
-    disposition = DispositionField()
+    disposition = serializers.ChoiceField(choices=Disposition.choices)
     reason = serializers.CharField()
     responder = serializers.SerializerMethodField()
     answered_at = serializers.DateTimeField(source="updated_at")
@@ -211,7 +171,7 @@ class ConsultationOutput(serializers.Serializer):
     council = ConsultationCouncilOutput()
     title = serializers.CharField()
     summary = serializers.CharField()
-    status = StatusField()
+    status = serializers.ChoiceField(choices=ConsultationStatus.choices)
     legal_act = serializers.CharField(source="legal_act.code", allow_null=True, help_text="The act amended.")
     proposed_act_title = serializers.CharField()
     activities = serializers.SerializerMethodField(help_text="Codes of the activities the draft concerns.")
