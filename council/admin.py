@@ -8,8 +8,10 @@ rules, notify people and audit each step, and an admin edit would bypass all thr
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 
+from council.goals import validate_goal
 from council.models import (
     AccountabilityReport,
     Comment,
@@ -25,6 +27,7 @@ from council.models import (
     Outcome,
     Section,
 )
+from portal.api.errors import ValidationFailed
 from portal.audit.admin_mixins import AuditedAdmin
 
 
@@ -82,8 +85,38 @@ class GoalMeasurementInline(admin.TabularInline):
     readonly_fields = ("recorded_by", "recorded_at")
 
 
+class GoalForm(forms.ModelForm):
+    """The same metric and filter rules as the API's goal_create, so an admin edit cannot store a goal
+    whose progress could never be computed."""
+
+    class Meta:
+        model = Goal
+        fields = (
+            "council",
+            "title",
+            "metric",
+            "filter",
+            "baseline",
+            "baseline_date",
+            "target",
+            "deadline",
+            "unit",
+            "description",
+        )
+
+    def clean(self):
+        data = super().clean()
+        try:
+            data["filter"] = validate_goal(metric=data.get("metric", ""), filters=data.get("filter") or {})
+        except ValidationFailed as error:
+            for field, messages in (error.fields or {}).items():
+                self.add_error(field if field in self.fields else None, messages)
+        return data
+
+
 @admin.register(Goal)
 class GoalAdmin(AuditedAdmin):
+    form = GoalForm
     list_display = ("title", "council", "metric", "baseline", "target", "unit", "deadline")
     list_filter = ("council", "metric")
     search_fields = ("title", "metric")

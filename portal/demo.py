@@ -13,7 +13,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import transaction
 
-from council import demo_concerns, demo_consultations
+from council import demo_concerns, demo_consultations, demo_reports
 from council.models import Council, CouncilMember, CouncilRole, CouncilScope, HelixSector
 from council.services import council_create, council_member_add
 from permits.models import ActivityCategory
@@ -220,7 +220,8 @@ class Seeder:
         council = Council.objects.get(name=COUNCIL_NAME)
         secretary = User.objects.get(username="council-secretary")
         progress = lambda line: self.out(f"      {line.strip()}")  # noqa: E731
-        for seed in (demo_consultations.seed, demo_concerns.seed):
+        # Reports last: last quarter's published report counts the consultations and concerns.
+        for seed in (demo_consultations.seed, demo_concerns.seed, demo_reports.seed):
             self.created += seed(council=council, actor=secretary, progress=progress)
 
     def api_client_and_admin(self) -> None:

@@ -1,3 +1,10 @@
-"""Public HTML pages of the council (readable reports). Placeholder until the reports land."""
+"""Public HTML pages of the council: published accountability reports."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from council.web import views
+
+urlpatterns = [
+    path("reports/", views.report_list_page, name="council-report-pages"),
+    path("reports/<int:pk>/", views.report_page, name="council-report-page"),
+]

@@ -27,7 +27,7 @@ from council.models import (
 )
 from portal.audit.models import AuditEvent
 from tests.council.concerns_factories import ConcernFactory, NationalCouncilFactory
-from tests.factories import CouncilMemberFactory, UserFactory
+from tests.factories import CouncilFactory, CouncilMemberFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -194,3 +194,30 @@ def test_a_goal_measurement_added_in_the_admin_is_audited_and_records_who(admin_
     assert measurement.recorded_by == superuser
     event = AuditEvent.objects.get(action="admin.created", object_id=str(measurement.pk))
     assert event.object_type == "council.goalmeasurement"
+
+
+def test_the_goal_form_refuses_an_unknown_metric_or_filter(admin_client):
+    # given a council
+    council = CouncilFactory()
+
+    # when a goal with a metric nobody computes is added in the admin
+    response = admin_client.post(
+        "/admin/council/goal/add/",
+        {
+            "council": council.pk,
+            "title": "More of something",
+            "metric": "happiness",
+            "filter": "{}",
+            "baseline": "1",
+            "baseline_date": "2026-01-01",
+            "target": "2",
+            "deadline": "2028-01-01",
+            "measurements-TOTAL_FORMS": "0",
+            "measurements-INITIAL_FORMS": "0",
+        },
+    )
+
+    # then the form comes back with the error and nothing is stored
+    assert response.status_code == 200
+    assert "Unknown metric" in response.content.decode()
+    assert not Goal.objects.exists()

@@ -1,3 +1,0 @@
-"""Placeholder until this topic lands; replaced by its own views."""
-
-urlpatterns: list = []

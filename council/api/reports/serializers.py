@@ -1,0 +1,130 @@
+"""Input and output shapes of the reports and goals endpoints."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from council.goals import METRICS
+from council.models import AccountabilityReport
+
+METRICS_HELP = (
+    "The report's figures as plain JSON, frozen once published: `period`, `computed_at`, `applications` "
+    "(`by_authority_tier`, `by_authority`, `total`), `concerns` (`by_authority`, `total`), `consultations` "
+    "(`items`, `total`), `goals` and `definitions` (one sentence per metric). Every figure is a JSON number, "
+    "never a string: counts are integers, shares are fractions from 0 to 1 rounded to 4 places, durations "
+    "are working days rounded to 1 place, goal values and percentages are rounded to 2 and 1 places; null "
+    "means there was nothing to measure."
+)
+
+
+class ReportCreateInput(serializers.Serializer):
+    council = serializers.IntegerField(min_value=1)
+    period_start = serializers.DateField(help_text="First day of the period (Asia/Almaty).")
+    period_end = serializers.DateField(help_text="Last day of the period, included; at most five years on.")
+
+
+class ReportPublishInput(serializers.Serializer):
+    commentary = serializers.CharField(
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="The council's commentary, published with the figures.",
+    )
+
+
+class CouncilRefOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ReportSummaryOutput(serializers.ModelSerializer):
+    council = CouncilRefOutput()
+    page_url = serializers.SerializerMethodField(help_text="The readable HTML page, once published.")
+
+    class Meta:
+        model = AccountabilityReport
+        fields = [
+            "id",
+            "council",
+            "period_start",
+            "period_end",
+            "status",
+            "computed_at",
+            "published_at",
+            "page_url",
+        ]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_page_url(self, report) -> str | None:
+        if report.status != "published":
+            return None
+        path = reverse("council-report-page", args=[report.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class ReportOutput(ReportSummaryOutput):
+    metrics = serializers.JSONField(help_text=METRICS_HELP)
+
+    class Meta(ReportSummaryOutput.Meta):
+        fields = [*ReportSummaryOutput.Meta.fields, "commentary", "metrics"]
+
+
+class GoalCreateInput(serializers.Serializer):
+    council = serializers.IntegerField(min_value=1)
+    title = serializers.CharField(max_length=300)
+    metric = serializers.CharField(help_text="One of: " + ", ".join(sorted(METRICS)) + ".")
+    filter = serializers.JSONField(
+        required=False,
+        help_text='Narrows a computed metric, e.g. {"in_smart_city_zone": true}; `window`: cumulative, '
+        "period or trailing.",
+    )
+    baseline = serializers.DecimalField(max_digits=14, decimal_places=2)
+    baseline_date = serializers.DateField()
+    target = serializers.DecimalField(max_digits=14, decimal_places=2)
+    deadline = serializers.DateField()
+    unit = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class MeasurementInput(serializers.Serializer):
+    measured_on = serializers.DateField()
+    value = serializers.DecimalField(max_digits=14, decimal_places=2)
+    source = serializers.CharField(max_length=300, help_text="Where the figure comes from.")
+
+
+class MeasurementOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    goal = serializers.IntegerField(source="goal_id")
+    measured_on = serializers.DateField()
+    value = serializers.FloatField()
+    source = serializers.CharField()
+
+
+class GoalOutput(serializers.Serializer):
+    """A goal with its progress; every figure a JSON number."""
+
+    id = serializers.IntegerField()
+    council = serializers.IntegerField()
+    title = serializers.CharField()
+    metric = serializers.CharField()
+    metric_label = serializers.CharField()
+    kind = serializers.CharField(allow_null=True, help_text="computed or reported")
+    unit = serializers.CharField()
+    filter = serializers.JSONField()
+    baseline = serializers.FloatField()
+    baseline_date = serializers.DateField()
+    target = serializers.FloatField()
+    deadline = serializers.DateField()
+    value = serializers.FloatField(allow_null=True)
+    window_start = serializers.DateField(required=False, help_text="Computed metrics: first day counted.")
+    window_end = serializers.DateField(required=False, help_text="Computed metrics: last day counted.")
+    measured_on = serializers.DateField(
+        required=False, allow_null=True, help_text="Reported metrics: date of the latest measurement."
+    )
+    progress_percent = serializers.FloatField(allow_null=True)
+    time_elapsed_percent = serializers.FloatField()
+    on_track = serializers.BooleanField(allow_null=True)
+    status = serializers.CharField(help_text="achieved, on_track, behind or no_data")
