@@ -176,7 +176,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("SLA_SWEEP_SECONDS", default=300.0),
     },
     # Forgets Idempotency-Key records older than PORTAL_IDEMPOTENCY_DAYS, daily at 03:15.
-    "idempotency-purge": {"task": "portal.api.tasks.idempotency_purge", "schedule": crontab(hour=3, minute=15)},
+    "idempotency-purge": {
+        "task": "portal.api.tasks.idempotency_purge",
+        "schedule": crontab(hour=3, minute=15),
+    },
     # Opens draft consultations and closes open ones when their time comes (council.tasks).
     "consultation-sweep": {"task": "council.tasks.consultation_sweep", "schedule": 60.0},
     # Recomputes the metrics of draft accountability reports overnight, so a draft is at most a day

@@ -18,7 +18,7 @@ from council.access import require_member
 from council.models import Concern, ConcernDisposition, ConcernStatus
 from council.selectors.concerns import concern_get, concern_list, is_overdue, overdue_q
 from council.services import concerns as services
-from permits.api.serializers import calendar_context
+from permits.api.serializers import CalendarContextMixin, calendar_context
 from permits.calendar import working_days_between
 from portal.api.idempotency import idempotent
 from portal.api.inputs import valid_input
@@ -158,12 +158,12 @@ class ConcernFilter(django_filters.FilterSet):
 # --- views -------------------------------------------------------------------------------------
 
 
-class ConcernListCreateView(generics.ListAPIView):
+class ConcernListCreateView(CalendarContextMixin, generics.ListAPIView):
     serializer_class = ConcernOutput
     filterset_class = ConcernFilter
 
     def get_serializer_context(self):
-        return {**super().get_serializer_context(), **calendar_context(), "now": timezone.now()}
+        return {**super().get_serializer_context(), "now": timezone.now()}
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no caller to scope by

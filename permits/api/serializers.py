@@ -145,6 +145,17 @@ def calendar_context() -> dict:
     return {"calendar": exceptions_between(today, today + dt.timedelta(days=400))}
 
 
+class CalendarContextMixin:
+    """For list views whose rows count working days: the calendar is read once per page. Not while
+    the schema is generated (no request to answer, and maybe no database, as in `check --deploy`)."""
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if getattr(self, "swagger_fake_view", False):
+            return context
+        return {**context, **calendar_context()}
+
+
 STAGES = [
     "draft",
     "awaiting_review",

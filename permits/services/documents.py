@@ -32,6 +32,7 @@ _SIGNATURES = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
     (b"\xff\xd8\xff", "image/jpeg"),
 )
+CONTENT_TYPES = tuple(content_type for _, content_type in _SIGNATURES)
 
 
 class TooLarge(DomainError):

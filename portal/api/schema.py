@@ -1,36 +1,64 @@
-"""Shared pieces of the OpenAPI description: the error shape every endpoint may answer with."""
+"""Shared pieces of the OpenAPI description: the error shape every endpoint may answer with, and the
+errors that the framework itself may answer on any operation, added to each by `PortalAutoSchema`."""
 
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_field, inline_serializer
 from rest_framework import serializers
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {
+            "oneOf": [
+                {
+                    "type": "array",
+                    "items": {"oneOf": [{"type": "string"}, {"type": "array"}, {"type": "object"}]},
+                    "description": "The messages; for a list of objects or of lists, one entry per item.",
+                },
+                {"type": "object", "description": "Per key or index of a nested field: the same shape."},
+            ]
+        },
+    }
+)
+class FieldErrors(serializers.DictField):
+    """`{"field": ["message", ...]}`; a nested field nests (`{"answers": {"key": ["message"]}}`)."""
+
 
 ErrorOutput = inline_serializer(
     name="Error",
     fields={
         "code": serializers.CharField(help_text="Stable machine-readable error code."),
         "detail": serializers.CharField(help_text="Human-readable explanation."),
-        "fields": serializers.DictField(
-            child=serializers.ListField(child=serializers.CharField()),
+        "fields": FieldErrors(
             required=False,
-            help_text="For validation errors: the messages per field.",
+            help_text="For validation errors: the messages per field (nested where the input is).",
         ),
     },
 )
 
 
+ERROR_DESCRIPTIONS = {
+    400: "Invalid input; `fields` names what is wrong.",
+    401: "Not authenticated.",
+    403: "Not allowed.",
+    404: "Not found (or not yours).",
+    409: "Wrong state or a conflicting change.",
+    413: "Too large.",
+    415: "The body's Content-Type is missing or not one the operation reads.",
+    429: "Throttled.",
+    503: "A dependency is unavailable.",
+}
+
+
+def error_response(status: int, description: str | None = None) -> OpenApiResponse:
+    return OpenApiResponse(ErrorOutput, description=description or ERROR_DESCRIPTIONS[status])
+
+
 def errors(*statuses: int) -> dict[int, OpenApiResponse]:
     """Error responses for `@extend_schema(responses=...)`."""
-    descriptions = {
-        400: "Invalid input; `fields` names what is wrong.",
-        401: "Not authenticated.",
-        403: "Not allowed.",
-        404: "Not found (or not yours).",
-        409: "Wrong state or a conflicting change.",
-        413: "Too large.",
-        429: "Throttled.",
-        503: "A dependency is unavailable.",
-    }
-    return {code: OpenApiResponse(ErrorOutput, description=descriptions[code]) for code in statuses}
+    return {code: error_response(code) for code in statuses}
 
 
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -43,3 +71,42 @@ IDEMPOTENCY_KEY = OpenApiParameter(
         "successful answer instead of creating twice; reusing it for a different request is a 409."
     ),
 )
+
+
+class PortalAutoSchema(AutoSchema):
+    """Adds to each operation the errors that the framework answers whatever the view does:
+
+    - 400 under /api/: `ApiErrorMiddleware` refuses a query string holding NUL before any view runs;
+    - 401 wherever the view authenticates: a wrong or expired token is refused even where anonymous
+      callers are welcome;
+    - 404 on a paginated list: a page past the last one, or not a page number;
+    - 409 wherever the operation takes an `Idempotency-Key`: a key reused for another request;
+    - 415 wherever the operation reads a body: one sent without a Content-Type, or with one that no
+      parser of the view reads;
+    - 429 wherever the view throttles.
+
+    A status the view documents itself keeps its own description.
+    """
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        implied: dict[int, str | None] = {}
+        if self.path.startswith("/api/"):
+            implied[400] = None
+        if self.view.get_authenticators():
+            implied[401] = "Not authenticated, or the credentials are not valid."
+        if self.method == "GET" and self._is_list_view() and self._get_paginator() is not None:
+            implied[404] = "No such page."
+        if any(parameter is IDEMPOTENCY_KEY for parameter in self.get_override_parameters()):
+            implied[409] = "This Idempotency-Key was used for a different request."
+        if self.method in ("POST", "PUT", "PATCH") and self._get_request_body() is not None:
+            implied[415] = None
+        if self.view.get_throttles():
+            implied[429] = None
+        for code, description in implied.items():
+            if str(code) not in responses:
+                error = error_response(code, description)
+                responses[str(code)] = self._get_response_for_code(error, str(code), direction=direction)
+        return dict(sorted(responses.items()))

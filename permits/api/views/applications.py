@@ -19,18 +19,18 @@ from permits.api.serializers import (
     ApplicationCreateInput,
     ApplicationOutput,
     ApplicationUpdateInput,
+    CalendarContextMixin,
     DocumentInput,
     DocumentOutput,
     MessageInput,
     MessageOutput,
     VersionInput,
     WithdrawInput,
-    calendar_context,
 )
 from permits.models import ApplicationDocument, Message
 from permits.services import applications as services
 from permits.services.applications import licence_type_for_code
-from permits.services.documents import application_document_attach, document_for
+from permits.services.documents import CONTENT_TYPES, application_document_attach, document_for
 from portal.api.idempotency import idempotent
 from portal.api.inputs import valid_input
 from portal.api.parsers import SafeFormParser, SafeMultiPartParser
@@ -44,12 +44,9 @@ def _render(application_id: int, request, status_code=status.HTTP_200_OK) -> Res
     return Response(ApplicationOutput(application).data, status=status_code)
 
 
-class ApplicationListCreateView(generics.ListAPIView):
+class ApplicationListCreateView(CalendarContextMixin, generics.ListAPIView):
     serializer_class = ApplicationOutput
     filterset_class = ApplicationFilter
-
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), **calendar_context()}
 
     def get_queryset(self):
         return selectors.application_list(user=self.request.user)
@@ -197,9 +194,12 @@ class ApplicationDocumentFileView(APIView):
     @extend_schema(
         operation_id="applications_documents_file",
         tags=TAGS,
-        description="The file itself, only for those who may see the application.",
+        description=(
+            "The file itself, only for those who may see the application, with the content type recognised "
+            "when it was uploaded."
+        ),
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
+            **{(200, content_type): OpenApiResponse(OpenApiTypes.BINARY) for content_type in CONTENT_TYPES},
             **errors(401, 404),
         },
     )

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from permits import selectors
 from permits.api.serializers import (
     ApplicationOutput,
+    CalendarContextMixin,
     ConflictInput,
     ConflictOutput,
     DecideInput,
@@ -25,7 +26,6 @@ from permits.api.serializers import (
     ReassignInput,
     RequestInfoInput,
     ResubmitInput,
-    calendar_context,
 )
 from permits.models import Application, ApplicationStatus, InternalNote, Tier
 from permits.services import review as services
@@ -44,11 +44,8 @@ def _render(request, application_id: int) -> Response:
     )
 
 
-class ReviewQueueView(generics.ListAPIView):
+class ReviewQueueView(CalendarContextMixin, generics.ListAPIView):
     serializer_class = QueueItemOutput
-
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), **calendar_context()}
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no official to scope by

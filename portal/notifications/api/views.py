@@ -29,6 +29,8 @@ class PreferenceSerializer(serializers.ModelSerializer):
     class Meta:
         model = NotificationPreference
         fields = ["event", "email"]
+        # The model's default is for rows made by the portal; a caller setting a preference says which.
+        extra_kwargs = {"email": {"required": True}}
 
 
 def _mine(user):
@@ -91,7 +93,9 @@ class PreferencesView(generics.ListAPIView):
         return NotificationPreference.objects.filter(user=self.request.user).order_by("event")
 
     @extend_schema(
-        operation_id="notifications_preferences_list", tags=TAGS, responses={200: PreferenceSerializer}
+        operation_id="notifications_preferences_list",
+        tags=TAGS,
+        responses={200: PreferenceSerializer, **errors(401)},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -165,7 +169,9 @@ class DigestSerializer(serializers.Serializer):
 class DigestView(APIView):
     """Whether emails come one per event or gathered in one daily digest (08:00 Almaty)."""
 
-    @extend_schema(operation_id="notifications_digest_get", tags=TAGS, responses={200: DigestSerializer})
+    @extend_schema(
+        operation_id="notifications_digest_get", tags=TAGS, responses={200: DigestSerializer, **errors(401)}
+    )
     def get(self, request):
         return Response({"daily_digest": request.user.daily_digest})
 

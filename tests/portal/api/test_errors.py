@@ -27,6 +27,19 @@ def test_unknown_api_path_is_json_even_with_debug_on(api_client):
     assert response.json()["code"] == "not_found"
 
 
+def test_a_post_to_no_endpoint_is_a_json_404_even_when_csrf_is_enforced():
+    # given: a client whose POSTs go through the CSRF middleware, as a browser's do
+    client = APIClient(enforce_csrf_checks=True)
+
+    # when: an id that no route takes, so the catch-all answers rather than a DRF view
+    response = client.post("/api/v1/applications/%C2%A0/submit/", {}, format="json")
+
+    # then: the JSON 404 the schema documents, not the CSRF middleware's HTML 403
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "not_found"
+
+
 def test_wrong_method_names_its_code(api_client):
     # when
     response = api_client.get("/api/v1/auth/token/")

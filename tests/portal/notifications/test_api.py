@@ -72,3 +72,16 @@ def test_email_preferences_are_set_per_event(client_for, api_client):
     assert listed["results"] == [{"event": "permit.issued", "email": False}]
     assert NotificationPreference.objects.get(user=ana).email is False
     assert api_client.get("/api/v1/notifications/").status_code == 401
+
+
+def test_a_preference_must_say_whether_to_email(client_for):
+    # given
+    client = client_for(UserFactory())
+
+    # when
+    response = client.post("/api/v1/notifications/preferences/", {"event": "permit.issued"}, format="json")
+
+    # then: a 400 naming the field, not a 500
+    assert response.status_code == 400
+    assert response.json()["fields"]["email"]
+    assert not NotificationPreference.objects.exists()
