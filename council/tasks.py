@@ -2,18 +2,16 @@
 
 from celery import shared_task
 
+from council.services import consultations, reports
+
 
 @shared_task(name="council.tasks.consultation_sweep", ignore_result=True)
 def consultation_sweep() -> dict:
     """Open drafts whose time has come and close open consultations past their end; safe twice."""
-    from council.services.consultations import consultation_sweep as run
-
-    return dict(run())
+    return dict(consultations.consultation_sweep())
 
 
 @shared_task(name="council.tasks.report_drafts_refresh", ignore_result=True)
 def report_drafts_refresh() -> int:
     """Recompute draft reports' metrics; published reports are frozen and left alone."""
-    from council.services.reports import report_drafts_refresh as run
-
-    return run()
+    return reports.report_drafts_refresh()

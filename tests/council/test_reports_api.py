@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from council.models import AccountabilityReport, CouncilRole, CouncilSubscription, ReportStatus
 from council.services.reports import report_create, report_drafts_refresh, report_publish
+from council.tasks import report_drafts_refresh as report_drafts_refresh_task
 from portal.audit.models import AuditEvent
 from portal.notifications.models import Notification
 from tests.council.reports_factories import application_in_state, local, permit_for
@@ -148,9 +149,9 @@ def test_publishing_freezes_the_metrics_and_tells_members_and_subscribers(counci
     published = client.post(
         f"{API}/reports/{report_id}/publish/", {"commentary": "Deadlines held."}, format="json"
     )
-    # and more data arrives after publication, and the nightly refresh runs
+    # and more data arrives after publication, and the nightly refresh runs (as beat runs it)
     approved_application(authority, local(2026, 3, 16), local(2026, 3, 17))
-    refreshed = report_drafts_refresh()
+    refreshed = report_drafts_refresh_task.apply().get()
     refresh = client.post(f"{API}/reports/{report_id}/refresh/")
     again = client.post(f"{API}/reports/{report_id}/publish/", {"commentary": "Again."}, format="json")
 
