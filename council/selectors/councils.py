@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 
-from council.models import Council, CouncilMember
+from council.models import (
+    AccountabilityReport,
+    Consultation,
+    Council,
+    CouncilMember,
+    HelixSector,
+    ReportStatus,
+)
+from council.selectors.consultations import PUBLIC_STATUSES
 
 
 def council_list():
@@ -17,3 +25,30 @@ def council_list():
 
 def council_get(*, council_id: int) -> Council:
     return council_list().get(pk=council_id)
+
+
+def council_page_list() -> list[Council]:
+    """Councils for the public page: members grouped by sector in helix order, public consultations
+    and published reports, in a fixed number of queries."""
+    councils = list(
+        council_list().prefetch_related(
+            Prefetch(
+                "consultations",
+                queryset=Consultation.objects.filter(status__in=PUBLIC_STATUSES).order_by("-opens_at", "-id"),
+                to_attr="public_consultations",
+            ),
+            Prefetch(
+                "reports",
+                queryset=AccountabilityReport.objects.filter(status=ReportStatus.PUBLISHED).order_by(
+                    "-period_end"
+                ),
+                to_attr="published_reports",
+            ),
+        )
+    )
+    for council in councils:
+        council.sectors = [
+            {"label": label, "members": [m for m in council.current_members if m.sector == value]}
+            for value, label in HelixSector.choices
+        ]
+    return councils

@@ -1,4 +1,5 @@
-"""Readable pages of published reports: plain HTML with inline SVG charts, no script, no login."""
+"""Readable public pages: the councils with their members, and published reports with inline SVG
+charts. Plain HTML, no script, no login."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.views.decorators.http import require_safe
 
 from council.api.reports import export
 from council.charts import goals_chart, on_time_chart
+from council.selectors.councils import council_page_list
 from council.selectors.reports import published_reports
 
 PAGE_SIZE = 50
@@ -30,6 +32,11 @@ def _table(rows) -> dict:
         "header": [column.replace("_", " ") for column in header],
         "rows": [[_shown(column, value) for column, value in zip(header, row, strict=True)] for row in body],
     }
+
+
+@require_safe
+def council_list_page(request):
+    return render(request, "council/council_list.html", {"councils": council_page_list()})
 
 
 @require_safe
