@@ -42,7 +42,7 @@ def level_two_moment(due_at: dt.datetime) -> dt.datetime:
     return add_working_days(due_at, settings.PORTAL_ESCALATION_LEVEL2_DAYS)
 
 
-def next_moment(application: Application) -> dt.datetime | None:
+def next_moment(application: Application, *, level_two=level_two_moment) -> dt.datetime | None:
     """The next moment the sweep must look at this application, from its own fields."""
     if application.status in CLOCK_RUNS and application.due_at:
         moments = []
@@ -51,7 +51,7 @@ def next_moment(application: Application) -> dt.datetime | None:
         if application.escalation_level == 0:
             moments.append(application.due_at)
         elif application.escalation_level == 1:
-            moments.append(level_two_moment(application.due_at))
+            moments.append(level_two(application.due_at))
         return min(moments) if moments else None
     if (
         application.status == S.APPROVED
@@ -80,15 +80,40 @@ def permit_next_moment(permit: Permit) -> dt.datetime | None:
 # --- the sweep ---------------------------------------------------------------------------------
 
 
-def _supervisors(application: Application) -> list:
-    from permits.services.review import supervisors_of
+class _Memo:
+    """What one sweep looks up again and again: an authority's supervisors, a business's people,
+    the oversight group, the level-2 moment of a due date. Read once per sweep, not once per row;
+    a sweep lasts seconds, so a change made meanwhile is seen by the next one."""
 
-    return supervisors_of(application.authority_id)
+    def __init__(self) -> None:
+        self._values: dict[tuple, object] = {}
 
+    def get(self, key: tuple, load):
+        if key not in self._values:
+            self._values[key] = load()
+        return self._values[key]
 
-def _oversight() -> list:
-    group = Group.objects.filter(name=OVERSIGHT_GROUP).first()
-    return list(group.user_set.filter(is_active=True)) if group else []
+    def supervisors(self, application: Application) -> list:
+        from permits.services.review import supervisors_of
+
+        return self.get(
+            ("supervisors", application.authority_id), lambda: supervisors_of(application.authority_id)
+        )
+
+    def business_users(self, application: Application) -> list:
+        from permits.services.applications import business_users
+
+        return self.get(("business", application.business_id), lambda: business_users(application.business))
+
+    def oversight(self) -> list:
+        def load() -> list:
+            group = Group.objects.filter(name=OVERSIGHT_GROUP).first()
+            return list(group.user_set.filter(is_active=True)) if group else []
+
+        return self.get(("oversight",), load)
+
+    def level_two(self, due_at: dt.datetime) -> dt.datetime:
+        return self.get(("level2", due_at), lambda: level_two_moment(due_at))
 
 
 def _tell(users, event: str, application: Application, key: str, **payload) -> None:
@@ -100,8 +125,7 @@ def _tell(users, event: str, application: Application, key: str, **payload) -> N
     )
 
 
-def _handle_application(application: Application, now: dt.datetime, done: Counter) -> None:
-    from permits.services.applications import business_users
+def _handle_application(application: Application, now: dt.datetime, done: Counter, memo: _Memo) -> None:
     from permits.services.permits import permit_issue
     from permits.workflow import By, transition
 
@@ -110,7 +134,7 @@ def _handle_application(application: Application, now: dt.datetime, done: Counte
             application.reminder_sent_at = now
             if application.due_at > now:  # a reminder after the deadline would only be noise
                 officials = (
-                    [application.assigned_to] if application.assigned_to_id else _supervisors(application)
+                    [application.assigned_to] if application.assigned_to_id else memo.supervisors(application)
                 )
                 _tell(
                     officials,
@@ -131,26 +155,26 @@ def _handle_application(application: Application, now: dt.datetime, done: Counte
             ):
                 # Silence means consent: the authority missed its deadline on a permit the law
                 # deems granted then. Never for high tier, never while information is requested.
-                applicants = business_users(application.business)
+                applicants = memo.business_users(application)
                 transition(
                     application, S.APPROVED, actor="sla-sweep", by=By.SYSTEM, action="tacitly_approved",
                     changes={"decided_at": now, "reminder_sent_at": application.reminder_sent_at,
                              "decision_reason": "Deemed approved: the authority did not decide by the deadline."},
-                    data={"due_at": application.due_at}, notify_users=[*applicants, *_supervisors(application)],
+                    data={"due_at": application.due_at}, notify_users=[*applicants, *memo.supervisors(application)],
                 )  # fmt: skip
                 permit_issue(application=application, actor="sla-sweep", tacit=True, notify_users=applicants)
                 done["tacit_approvals"] += 1
                 return
             if application.escalation_level == 0:
                 application.escalation_level = 1
-                _tell(_supervisors(application), "application.escalated", application, "level1", level=1)
-                _tell(business_users(application.business), "application.authority_late", application, "late")
+                _tell(memo.supervisors(application), "application.escalated", application, "level1", level=1)
+                _tell(memo.business_users(application), "application.authority_late", application, "late")
                 record(actor="sla-sweep", action="application.escalated", obj=application,
                        data={"reference": application.reference, "level": 1, "due_at": application.due_at})  # fmt: skip
                 done["escalations"] += 1
-            if application.escalation_level == 1 and now >= level_two_moment(application.due_at):
+            if application.escalation_level == 1 and now >= memo.level_two(application.due_at):
                 application.escalation_level = 2
-                _tell(_oversight(), "application.escalated", application, "level2", level=2)
+                _tell(memo.oversight(), "application.escalated", application, "level2", level=2)
                 record(actor="sla-sweep", action="application.escalated", obj=application,
                        data={"reference": application.reference, "level": 2, "due_at": application.due_at})  # fmt: skip
                 done["escalations"] += 1
@@ -160,16 +184,16 @@ def _handle_application(application: Application, now: dt.datetime, done: Counte
         and application.escalation_level == 0
     ):
         application.escalation_level = 1
-        _tell(_supervisors(application), "permit.post_check_overdue", application, "post-check")
+        _tell(memo.supervisors(application), "permit.post_check_overdue", application, "post-check")
         record(actor="sla-sweep", action="permit.post_check_overdue", obj=application,
                data={"reference": application.reference})  # fmt: skip
         done["escalations"] += 1
         application.next_sla_at = None
-    application.next_sla_at = next_moment(application)
+    application.next_sla_at = next_moment(application, level_two=memo.level_two)
     application.save(update_fields=["reminder_sent_at", "escalation_level", "next_sla_at", "updated_at"])
 
 
-def _handle_permit(permit: Permit, now: dt.datetime, done: Counter) -> None:
+def _handle_permit(permit: Permit, now: dt.datetime, done: Counter, memo: _Memo) -> None:
     from permits.workflow import permit_transition
 
     holders = [m.user for m in permit.holder.memberships.select_related("user")]
@@ -194,7 +218,7 @@ def _handle_permit(permit: Permit, now: dt.datetime, done: Counter) -> None:
     permit.save(update_fields=["expiry_reminder_days", "next_sla_at"])
 
 
-def _sweep(model, handle, now: dt.datetime, batch_size: int, done: Counter) -> None:
+def _sweep(model, handle, now: dt.datetime, batch_size: int, done: Counter, memo: _Memo) -> None:
     due = model.objects.filter(next_sla_at__lte=now)
     # Bounded: at most the rows due when the sweep started, batch by batch.
     for _ in range(math.ceil(due.count() / batch_size)):
@@ -209,7 +233,7 @@ def _sweep(model, handle, now: dt.datetime, batch_size: int, done: Counter) -> N
             for row in rows:
                 try:
                     with transaction.atomic():  # one row's failure never blocks the others
-                        handle(row, now, done)
+                        handle(row, now, done, memo)
                 except Exception:
                     logger.exception("SLA sweep failed on %s #%s; it will be retried", model.__name__, row.pk)
                     done["errors"] += 1
@@ -225,6 +249,7 @@ def sla_sweep(*, now: dt.datetime | None = None, batch_size: int = 50) -> Counte
     """
     now = now or timezone.now()
     done: Counter = Counter()
-    _sweep(Application, _handle_application, now, batch_size, done)
-    _sweep(Permit, _handle_permit, now, batch_size, done)
+    memo = _Memo()
+    _sweep(Application, _handle_application, now, batch_size, done, memo)
+    _sweep(Permit, _handle_permit, now, batch_size, done, memo)
     return done

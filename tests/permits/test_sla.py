@@ -854,3 +854,25 @@ def test_a_sweep_touches_only_the_due_rows():
         w.supervisors
     )
     assert fresh_rows() == untouched
+
+
+def test_a_sweep_looks_up_supervisors_applicants_and_oversight_once_not_once_per_row():
+    # given: six files of one authority and one business, all past their level-2 moment
+    w = world(tacit=False)
+    for n in range(6):
+        submit(w, at=MONDAY + dt.timedelta(minutes=n))
+
+    # when: the sweep escalates them all (level 1 and level 2) in one run
+    with (
+        time_machine.travel(LEVEL2 + dt.timedelta(hours=1), tick=False),
+        CaptureQueriesContext(connection) as q,
+    ):
+        done = sla_sweep(now=LEVEL2 + dt.timedelta(hours=1))
+
+    # then: twelve escalations, but the supervisors, the business's people, the oversight group and
+    # the calendar for the level-2 moment were each read once for the whole sweep
+    assert done["escalations"] == 12
+    sql = [query["sql"] for query in q.captured_queries]
+    assert sum('"is_supervisor"' in s for s in sql) == 1
+    assert sum('FROM "auth_group"' in s for s in sql) == 1
+    assert sum('FROM "accounts_membership"' in s for s in sql) == 1
