@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 
-from django.conf import settings
 from django.db import transaction
 
 from council import demo_concerns, demo_consultations, demo_reports
 from council.models import Council, CouncilMember, CouncilRole, CouncilScope, HelixSector
 from council.services import council_create, council_member_add
+from permits.demo_history import seed_history
 from permits.models import ActivityCategory
 from permits.services.catalogue import activity_create
 from permits.sla import OVERSIGHT_GROUP
@@ -109,15 +109,8 @@ class Seeder:
         if existing is not None:
             return existing
         self.created += 1
-        return accounts.user_create(
-            actor=None,
-            username=username,
-            password=settings.DEMO_PASSWORD,
-            email=f"{username}@demo.portal.kz",
-            first_name=first_name,
-            last_name=last_name,
-            is_demo=True,
-            **extra,
+        return accounts.demo_user_create(
+            username=username, first_name=first_name, last_name=last_name, **extra
         )
 
     def run(self) -> int:
@@ -131,6 +124,7 @@ class Seeder:
             ),
             ("council", self.council),
             ("API client, admin and national oversight", self.api_client_and_admin),
+            ("permits history: last two quarters of applications", self.permits_history),
             ("council: consultations, concerns, goals and reports", self.council_work),
         ]
         for index, (label, step) in enumerate(steps, start=1):
@@ -213,6 +207,10 @@ class Seeder:
                     active_from=datetime.date(2026, 1, 1),
                 )
                 self.created += 1
+
+    def permits_history(self) -> None:
+        # Before the council's work: last quarter's published report counts these applications.
+        self.created += seed_history(out=lambda line: self.out(f"      {line.strip()}"))
 
     def council_work(self) -> None:
         for username, first, last in STAKEHOLDERS:

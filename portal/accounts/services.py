@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
@@ -66,6 +67,20 @@ def user_create(
         data={"username": username, "is_staff": is_staff, "is_superuser": is_superuser, "is_demo": is_demo},
     )
     return user
+
+
+def demo_user_create(*, username: str, first_name: str = "", last_name: str = "", **extra) -> User:
+    """A flagged demo account with the documented demo password (production refuses to run with any)."""
+    return user_create(
+        actor=None,
+        username=username,
+        password=settings.DEMO_PASSWORD,
+        email=f"{username}@demo.portal.kz",
+        first_name=first_name,
+        last_name=last_name,
+        is_demo=True,
+        **extra,
+    )
 
 
 @transaction.atomic

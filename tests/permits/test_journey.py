@@ -81,7 +81,7 @@ def test_recording_studio_gets_every_permit_in_one_sitting(demo):
             format="multipart",
         )
         assert upload.status_code == 201, upload.json()
-    assert Document.objects.count() == len(required)
+    assert Document.objects.filter(business_id=business["id"]).count() == len(required)
 
     # and: all submitted at once
     submitted = client.post(f"/api/v1/bundles/{bundle['id']}/submit/")

@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
 from council.models import CouncilMember
+from permits.demo_history import HISTORY_ENTREPRENEURS
 from permits.models import ActivityCategory
 from portal.accounts.checks import no_demo_accounts_in_production
 from portal.accounts.models import (
@@ -39,6 +40,11 @@ def seed() -> str:
     out = StringIO()
     call_command("seed_demo", stdout=out)
     return out.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path  # the demo history uploads its documents
 
 
 @pytest.fixture
@@ -141,6 +147,7 @@ def test_every_demo_account_has_the_demo_password_and_flag(seeded):
     documented |= {"aigerim", "daniyar", "demo-bank", "admin", "oversight"}
     documented |= {username for username, *_ in COUNCIL_SEATS}
     documented |= {username for username, *_ in STAKEHOLDERS}
+    documented |= {username for username, *_ in HISTORY_ENTREPRENEURS}
 
     # when
     users = list(User.objects.all())
