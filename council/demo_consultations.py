@@ -181,7 +181,7 @@ def _answerer(council, actor):
 
 def seed(*, council, actor, progress: Callable[[str], None]) -> int:
     """Create the three demo consultations that are missing; returns how many were created."""
-    now = timezone.now()
+    now = timezone.localtime().replace(minute=0, second=0, microsecond=0)  # on the hour: readable dates
     created = 0
     existing = set(Consultation.objects.filter(council=council).values_list("title", flat=True))
 
