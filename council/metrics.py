@@ -193,10 +193,16 @@ def _authority(values: dict) -> dict[str, Any]:
     }
 
 
-def application_metrics(start: dt.date, end: dt.date) -> dict[str, Any]:
-    """Three queries: by authority and tier, by authority, and overall."""
+def application_metrics(start: dt.date, end: dt.date, *, city: str = "") -> dict[str, Any]:
+    """Three queries: by authority and tier, by authority, and overall.
+
+    A city council (`city` given) answers for how the regulators treat its own city's businesses:
+    only applications of businesses registered in that city count, whichever authority decided them.
+    """
     since, until = day_bounds(start, end)
     base = Application.objects.filter(submitted_at__gte=since, submitted_at__lt=until).order_by()
+    if city:
+        base = base.filter(business__city__iexact=city)
     aggregates = _application_aggregates()
     keys = ("authority_id", "authority__code", "authority__name")
     by_tier = base.values(*keys, "risk_tier").annotate(**aggregates)
@@ -322,7 +328,7 @@ DEFINITIONS: dict[str, str] = {
     "it was submitted in it, a concern when it was raised in it, a consultation when it opened in it.",
     "numbers": "Counts are integers; shares are fractions from 0 to 1 rounded to 4 places; durations are "
     "working days rounded to 1 place; null means there was nothing to measure.",
-    "received": "Applications submitted in the period.",
+    "received": "Applications submitted in the period (for a city council: by businesses of that city).",
     "decided": "Of those, the ones approved or rejected so far.",
     "approved": "Of those, the ones approved (tacit approvals included).",
     "rejected": "Of those, the ones rejected.",

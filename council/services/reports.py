@@ -22,6 +22,7 @@ from council.models import (
     AccountabilityReport,
     Council,
     CouncilMember,
+    CouncilScope,
     CouncilSubscription,
     Goal,
     GoalMeasurement,
@@ -48,7 +49,9 @@ def report_metrics(*, council: Council, period_start: dt.date, period_end: dt.da
             "time_zone": settings.TIME_ZONE,
         },
         "computed_at": now.isoformat(),
-        "applications": application_metrics(period_start, period_end),
+        "applications": application_metrics(
+            period_start, period_end, city=council.city if council.scope == CouncilScope.CITY else ""
+        ),
         "concerns": concern_metrics(council, period_start, period_end, now=now),
         "consultations": consultation_metrics(council, period_start, period_end),
         "goals": council_goals_progress(council.pk, period=(period_start, period_end)),

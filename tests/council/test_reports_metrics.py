@@ -30,6 +30,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from council.metrics import application_metrics, concern_metrics, consultation_metrics
+from council.models import CouncilScope
+from council.services.reports import report_metrics
 from permits.models import ApplicationStatus, PostCheckStatus, Tier
 from tests.council.reports_factories import (
     ConcernFactory,
@@ -41,7 +43,7 @@ from tests.council.reports_factories import (
     local,
     permit_for,
 )
-from tests.factories import AuthorityFactory, CouncilFactory
+from tests.factories import AuthorityFactory, BusinessFactory, CouncilFactory
 from tests.permits.factories import LicenceTypeFactory
 
 pytestmark = pytest.mark.django_db
@@ -342,3 +344,48 @@ def test_the_number_of_queries_does_not_grow_with_authorities_or_rows():
     assert few == many
     assert many <= 10
     assert len(application_metrics(START, END)["by_authority"]) == 12
+
+
+def test_a_city_council_counts_the_applications_of_its_own_citys_businesses():
+    # given: one application from an Almaty business and one from an Astana business, same authority
+    licence_type = LicenceTypeFactory(authority=AuthorityFactory())
+    for city in ("Almaty", "Astana"):
+        application_in_state(
+            licence_type=licence_type,
+            status=ApplicationStatus.IN_REVIEW,
+            tier=Tier.MEDIUM,
+            submitted_at=local(2026, 3, 10),
+            business=BusinessFactory(city=city),
+        )
+
+    # when: the metrics are computed nationally and for Almaty
+    national = application_metrics(START, END)
+    almaty = application_metrics(START, END, city="almaty")
+
+    # then: the city's figures hold only its own business's application
+    assert national["total"]["received"] == 2
+    assert almaty["total"]["received"] == 1
+
+
+def test_a_city_councils_report_uses_its_city_and_a_national_one_everything():
+    # given: an application from an Almaty business and one from Astana
+    licence_type = LicenceTypeFactory(authority=AuthorityFactory())
+    for city in ("Almaty", "Astana"):
+        application_in_state(
+            licence_type=licence_type,
+            status=ApplicationStatus.IN_REVIEW,
+            tier=Tier.MEDIUM,
+            submitted_at=local(2026, 3, 10),
+            business=BusinessFactory(city=city),
+        )
+    city = CouncilFactory(name="Almaty Creative Council", scope=CouncilScope.CITY, city="Almaty")
+    national = CouncilFactory(name="National Creative Council", scope=CouncilScope.NATIONAL)
+
+    # when
+    def received(council) -> int:
+        return report_metrics(council=council, period_start=START, period_end=END)["applications"]["total"][
+            "received"
+        ]
+
+    # then
+    assert (received(city), received(national)) == (1, 2)
