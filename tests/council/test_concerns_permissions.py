@@ -29,6 +29,7 @@ from council.api.concerns import urlpatterns as concerns_urlpatterns
 from council.models import Concern
 from portal.audit.models import AuditEvent
 from portal.notifications.models import Notification
+from tests import matrix
 from tests.council.concerns_factories import (
     ChairFactory,
     CityCouncilFactory,
@@ -207,27 +208,14 @@ NAMED_CODES = {"e": "not_an_entrepreneur", "m": "not_council_member", "a": "alre
 
 
 def expectation(cell: int | str) -> tuple[int, str | None]:
-    if isinstance(cell, int):
-        assert cell < 400 or cell in ERROR_CODES, f"{cell} needs a named code"
-        return cell, ERROR_CODES.get(cell)
-    return int(cell[:3]), NAMED_CODES[cell[3:]]
+    return matrix.expectation(cell, ERROR_CODES, NAMED_CODES)
 
 
-CELLS = [
-    pytest.param(endpoint, caller, cell, id=f"{endpoint}-{caller}")
-    for endpoint, row in EXPECTED.items()
-    for caller, cell in zip(COLUMNS, row, strict=True)
-]
+CELLS = matrix.cells(EXPECTED, COLUMNS)
 
 
 def served_routes() -> set[tuple[str, str]]:
-    methods = ("get", "post", "put", "patch", "delete")
-    return {
-        (pattern.name, method.upper())
-        for pattern in concerns_urlpatterns
-        for method in methods
-        if hasattr(pattern.callback.view_class, method)
-    }
+    return matrix.served_routes(concerns_urlpatterns)
 
 
 def test_the_matrix_covers_every_route_of_the_concerns_api(world):

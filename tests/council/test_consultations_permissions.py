@@ -37,6 +37,7 @@ from council.models import (
 )
 from portal.audit.models import AuditEvent
 from portal.notifications.models import Notification
+from tests import matrix
 from tests.council.consultations_factories import ConsultationFactory, answer, seat
 from tests.factories import ApiClientFactory, CouncilFactory, EntrepreneurFactory, OfficialProfileFactory
 
@@ -386,27 +387,14 @@ NAMED_CODES = {
 
 
 def expectation(cell: int | str) -> tuple[int, str | None]:
-    if isinstance(cell, int):
-        assert cell < 400 or cell in ERROR_CODES, f"{cell} needs a named code"
-        return cell, ERROR_CODES.get(cell)
-    return int(cell[:3]), NAMED_CODES[cell[3:]]
+    return matrix.expectation(cell, ERROR_CODES, NAMED_CODES)
 
 
-CELLS = [
-    pytest.param(endpoint, caller, cell, id=f"{endpoint}-{caller}")
-    for endpoint, row in EXPECTED.items()
-    for caller, cell in zip(COLUMNS, row, strict=True)
-]
+CELLS = matrix.cells(EXPECTED, COLUMNS)
 
 
 def _routes() -> set[tuple[str, str]]:
-    methods = ("get", "post", "put", "patch", "delete")
-    return {
-        (pattern.name, method.upper())
-        for pattern in consultation_urlpatterns
-        for method in methods
-        if hasattr(pattern.callback.view_class, method)
-    }
+    return matrix.served_routes(consultation_urlpatterns)
 
 
 def test_the_matrix_covers_every_consultation_route(world):

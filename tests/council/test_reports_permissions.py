@@ -31,6 +31,7 @@ from council.models import AccountabilityReport, CouncilRole, Goal, GoalMeasurem
 from council.services.reports import report_create, report_publish
 from portal.audit.models import AuditEvent
 from portal.notifications.models import Notification
+from tests import matrix
 from tests.council.reports_factories import GoalFactory, local
 from tests.factories import (
     ApiClientFactory,
@@ -282,26 +283,14 @@ NAMED_CODES = {
 
 
 def expectation(cell: int | str) -> tuple[int, str | None]:
-    if isinstance(cell, int):
-        return cell, ERROR_CODES.get(cell)
-    return int(cell[:3]), NAMED_CODES[cell[3:]]
+    return matrix.expectation(cell, ERROR_CODES, NAMED_CODES)
 
 
-CELLS = [
-    pytest.param(endpoint, caller, cell, id=f"{endpoint}-{caller}")
-    for endpoint, row in EXPECTED.items()
-    for caller, cell in zip(COLUMNS, row, strict=True)
-]
+CELLS = matrix.cells(EXPECTED, COLUMNS)
 
 
 def _served_routes() -> set[tuple[str, str]]:
-    methods = ("get", "post", "put", "patch", "delete")
-    return {
-        (pattern.name, method.upper())
-        for pattern in reports_urlpatterns
-        for method in methods
-        if hasattr(pattern.callback.view_class, method)
-    }
+    return matrix.served_routes(reports_urlpatterns)
 
 
 def test_the_matrix_covers_every_route_of_the_reports_api(world):

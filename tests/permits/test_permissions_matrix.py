@@ -57,6 +57,7 @@ from permits.services.review import OPEN, application_request_info, conflict_dec
 from portal.accounts.models import ConflictOfInterest
 from portal.audit.models import AuditEvent
 from portal.notifications.models import Notification
+from tests import matrix
 from tests.factories import (
     ActivityCategoryFactory,
     ApiClientFactory,
@@ -770,29 +771,14 @@ NAMED_CODES = {
 
 
 def expectation(cell: int | str) -> tuple[int, str | None]:
-    """A cell as (status, error code); a success has no code."""
-    if isinstance(cell, int):
-        assert cell < 400 or cell in ERROR_CODES, f"{cell} needs a named code"
-        return cell, ERROR_CODES.get(cell)
-    return int(cell[:3]), NAMED_CODES[cell[3:]]
+    return matrix.expectation(cell, ERROR_CODES, NAMED_CODES)
 
 
-CELLS = [
-    pytest.param(endpoint, caller, cell, id=f"{endpoint}-{caller}")
-    for endpoint, row in EXPECTED.items()
-    for caller, cell in zip(COLUMNS, row, strict=True)
-]
+CELLS = matrix.cells(EXPECTED, COLUMNS)
 
 
 def _routes() -> set[tuple[str, str]]:
-    """Every (route name, HTTP method) that permits/api/urls.py serves."""
-    methods = ("get", "post", "put", "patch", "delete")
-    return {
-        (pattern.name, method.upper())
-        for pattern in permits_urlpatterns
-        for method in methods
-        if hasattr(pattern.callback.view_class, method)
-    }
+    return matrix.served_routes(permits_urlpatterns)
 
 
 def test_the_matrix_covers_every_route_of_the_permits_api(world):
