@@ -4,50 +4,18 @@ a half-written row, and the raiser hears once."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import pytest
-from django.db import connection
 
 from council.models import Concern, ConcernStatus
 from portal.audit.models import AuditEvent
 from portal.notifications.models import Channel, Notification
+from tests.concurrency import race
 from tests.council.concerns_factories import ChairFactory, NationalCouncilFactory, SecretaryFactory, raised
 from tests.factories import CouncilMemberFactory, EntrepreneurFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CONCERNS = "/api/v1/council/concerns"
-
-
-def race(calls: list[Callable[[], object]]) -> list[tuple[int, dict]]:
-    """Run every call in its own thread, released together; each thread closes its DB connection."""
-    barrier = threading.Barrier(len(calls), timeout=30)
-    results: list[tuple[int, dict]] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run(call) -> None:
-        try:
-            barrier.wait()
-            response = call()
-            with lock:
-                results.append((response.status_code, response.json()))
-        except BaseException as exc:
-            with lock:
-                errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a request hung"
-    assert not errors, errors
-    return results
 
 
 @pytest.mark.parametrize("members", [2, 8])

@@ -4,7 +4,6 @@ those that are due, harmlessly when run twice, and once each when two sweeps rac
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 import time_machine
@@ -12,9 +11,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from council.models import Consultation, ConsultationStatus
+from council.services.consultations import consultation_sweep
 from council.tasks import consultation_sweep as sweep_task
 from portal.audit.models import AuditEvent
 from portal.notifications.models import Notification
+from tests.concurrency import run_together
 from tests.council.consultations_factories import DAY, ConsultationFactory
 from tests.factories import CouncilFactory
 
@@ -141,33 +142,12 @@ def test_two_sweeps_at_once_do_each_consultation_once():
             ConsultationFactory(council=council, opens_at=NOW - HOUR, closes_at=NOW + DAY) for _ in range(12)
         ]
         running = [ConsultationFactory(council=council, open=True, closes_at=NOW - HOUR) for _ in range(12)]
-    barrier = threading.Barrier(2, timeout=30)
-    results, errors, lock = [], [], threading.Lock()
-
-    def run():
-        try:
-            barrier.wait()
-            from council.services.consultations import consultation_sweep
-
-            done = consultation_sweep(now=NOW, batch_size=3)
-            with lock:
-                results.append(done)
-        except BaseException as exc:
-            with lock:
-                errors.append(exc)
-        finally:
-            connection.close()
 
     # when
     with time_machine.travel(NOW, tick=False):
-        workers = [threading.Thread(target=run) for _ in range(2)]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join(timeout=60)
+        results = run_together([lambda: consultation_sweep(now=NOW, batch_size=3)] * 2)
 
     # then: all moved, each exactly once, and a later sweep finds nothing
-    assert not errors, errors
     assert sum(r["opened"] for r in results) == 12
     assert sum(r["closed"] for r in results) == 12
     assert set(statuses(*drafts)) == {S.OPEN}
@@ -187,6 +167,4 @@ def test_two_sweeps_at_once_do_each_consultation_once():
             == 1
         )
     with time_machine.travel(NOW, tick=False):
-        from council.services.consultations import consultation_sweep
-
         assert consultation_sweep(now=NOW) == {"opened": 0, "closed": 0}

@@ -4,15 +4,12 @@ a clear 409. A supervisor reassigning while the official decides never leaves tw
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import pytest
-from django.db import connection
 
 from permits.models import Application, ApplicationStatus, Permit, Review
 from permits.services.applications import application_submit
 from portal.audit.models import AuditEvent
+from tests.concurrency import race
 from tests.factories import AuthorityFactory, EntrepreneurFactory, OfficialProfileFactory
 from tests.permits.factories import DraftApplicationFactory, LegalActFactory, LicenceTypeFactory
 
@@ -43,35 +40,6 @@ def world(tier: str = "medium"):
     assert (application.status, application.assigned_to) == (ApplicationStatus.IN_REVIEW, assignee)
     assert application.risk_tier == tier
     return application, assignee, colleague, third, supervisor
-
-
-def race(calls: list[Callable[[], object]]) -> list[tuple[int, dict]]:
-    """Run every call in its own thread, released together; each thread closes its DB connection."""
-    barrier = threading.Barrier(len(calls), timeout=30)
-    results: list[tuple[int, dict]] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run(call) -> None:
-        try:
-            barrier.wait()
-            response = call()
-            with lock:
-                results.append((response.status_code, response.json()))
-        except BaseException as exc:
-            with lock:
-                errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a request hung"
-    assert not errors, errors
-    return results
 
 
 def decide_call(client, application, payload):

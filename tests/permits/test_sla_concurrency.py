@@ -6,7 +6,6 @@ permit; a further sweep changes nothing."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -14,7 +13,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.db import connection
 
 from permits.models import Application, ApplicationStatus, Permit
 from permits.services.applications import application_submit
@@ -22,6 +20,7 @@ from permits.sla import sla_sweep
 from portal.accounts.services import oversight_join
 from portal.audit.models import AuditEvent
 from portal.notifications.models import Notification
+from tests.concurrency import run_together
 from tests.factories import AuthorityFactory, EntrepreneurFactory, OfficialProfileFactory, UserFactory
 from tests.permits.factories import DraftApplicationFactory, LicenceTypeFactory
 
@@ -86,32 +85,8 @@ def due_applications(*, reminders: int, level_one: int, level_two: int, tacit: i
 
 def race(threads: int) -> list[Counter]:
     """`threads` sweeps released together at SWEEP_AT; each closes its own DB connection."""
-    barrier = threading.Barrier(threads, timeout=30)
-    results: list[Counter] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run() -> None:
-        try:
-            barrier.wait()
-            done = sla_sweep(now=SWEEP_AT, batch_size=BATCH_SIZE)
-            with lock:
-                results.append(done)
-        except BaseException as exc:
-            with lock:
-                errors.append(exc)
-        finally:
-            connection.close()
-
     with time_machine.travel(SWEEP_AT, tick=False):
-        workers = [threading.Thread(target=run) for _ in range(threads)]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join(timeout=60)
-    assert not any(worker.is_alive() for worker in workers), "a sweep hung"
-    if errors:
-        raise errors[0]
+        results = run_together([lambda: sla_sweep(now=SWEEP_AT, batch_size=BATCH_SIZE)] * threads)
     assert len(results) == threads
     return results
 
