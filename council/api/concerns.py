@@ -102,7 +102,7 @@ class ConcernOutput(serializers.ModelSerializer):
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_responded_by(self, concern) -> str | None:
         user = concern.responded_by
-        return (user.get_full_name() or user.username) if user is not None else None
+        return user.display_name if user is not None else None
 
 
 class ConcernCreateInput(serializers.Serializer):

@@ -18,7 +18,7 @@ class MemberOutput(serializers.Serializer):
     active_until = serializers.DateField(allow_null=True)
 
     def get_name(self, member) -> str:
-        return member.user.get_full_name() or member.user.username
+        return member.user.display_name
 
 
 class SectorOutput(serializers.Serializer):

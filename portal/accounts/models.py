@@ -31,6 +31,11 @@ class User(AbstractUser):
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
 
+    @property
+    def display_name(self) -> str:
+        """How the portal names a person in public: their full name, else their username."""
+        return self.get_full_name() or self.username
+
 
 class BusinessKind(models.TextChoices):
     INDIVIDUAL_ENTREPRENEUR = "individual_entrepreneur", _("Individual entrepreneur")

@@ -15,11 +15,6 @@ from council.services.consultations import (
     MAX_TITLE,
 )
 
-
-def display_name(user) -> str:
-    return user.get_full_name() or user.username
-
-
 # --- input -----------------------------------------------------------------------------------------
 
 
@@ -140,7 +135,7 @@ class CommentResponseOutput(serializers.Serializer):
     answered_at = serializers.DateTimeField(source="updated_at")
 
     def get_responder(self, response) -> str:
-        return display_name(response.responder)
+        return response.responder.display_name
 
 
 class CommentOutput(serializers.Serializer):
@@ -158,7 +153,7 @@ class CommentOutput(serializers.Serializer):
     response = serializers.SerializerMethodField(help_text="The council's answer, once given.")
 
     def get_author(self, comment) -> str:
-        return display_name(comment.author)
+        return comment.author.display_name
 
     @extend_schema_field(CommentResponseOutput(allow_null=True))
     def get_response(self, comment):
@@ -195,7 +190,7 @@ class OutcomeOutput(serializers.Serializer):
     answers = CommentOutput(many=True, source="answered", help_text="Every comment with its answer.")
 
     def get_published_by(self, outcome) -> str:
-        return display_name(outcome.published_by)
+        return outcome.published_by.display_name
 
 
 class ConsultationDetailOutput(ConsultationOutput):

@@ -32,7 +32,6 @@ from council.api.consultations.serializers import (
     ConsultationVersionOutput,
     CouncilSubscriptionOutput,
     PublishOutcomeInput,
-    display_name,
 )
 from council.models import Comment, Consultation, ConsultationStatus, Council
 from council.selectors import consultations as selectors
@@ -347,7 +346,7 @@ class ConsultationExportView(APIView):
             row = (
                 comment.pk,
                 comment.section.number,
-                display_name(comment.author),
+                comment.author.display_name,
                 comment.business.name if comment.business else "",
                 localtime(comment.created_at).isoformat(),
                 comment.body,
