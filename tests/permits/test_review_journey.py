@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import time_machine
 from django.core.management import call_command
 
 from permits.models import Review
@@ -20,31 +19,38 @@ WEDNESDAY = dt.datetime(2026, 11, 25, 5, 0, tzinfo=dt.UTC)  # 10:00 in Almaty
 
 
 @pytest.fixture
-def submitted(settings):
+def clock(time_machine):
+    """The whole test, fixture included, runs on one clock: seeded on a Wednesday, later days
+    reached with `clock.move_to`, so nothing it does depends on the real date."""
+    time_machine.move_to(WEDNESDAY, tick=False)
+    return time_machine
+
+
+@pytest.fixture
+def submitted(settings, clock):
     """daniyar's recording studio: every licence type it needs, submitted in one bundle."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.PORTAL_POST_CHECK_SHARE = 0.0
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    with time_machine.travel(WEDNESDAY, tick=False):
-        client = login("daniyar")
-        business = client.get("/api/v1/me/").json()["businesses"][0]["id"]
-        items = client.get("/api/v1/catalogue/finder/", {"activity": "music-recording"}).json()["results"]
-        bundle = client.post(
-            "/api/v1/bundles/",
-            {
-                "business": business,
-                "licence_types": [i["code"] for i in items],
-                "answers": answers_for(items),
-            },
-            format="json",
-        ).json()
-        for code in sorted({d["code"] for i in items for d in i["required_documents"]}):
-            client.post(
-                f"/api/v1/bundles/{bundle['id']}/documents/",
-                {"requirement": code, "file": pdf_file()},
-                format="multipart",
-            )
-        body = client.post(f"/api/v1/bundles/{bundle['id']}/submit/").json()
+    client = login("daniyar")
+    business = client.get("/api/v1/me/").json()["businesses"][0]["id"]
+    items = client.get("/api/v1/catalogue/finder/", {"activity": "music-recording"}).json()["results"]
+    bundle = client.post(
+        "/api/v1/bundles/",
+        {
+            "business": business,
+            "licence_types": [i["code"] for i in items],
+            "answers": answers_for(items),
+        },
+        format="json",
+    ).json()
+    for code in sorted({d["code"] for i in items for d in i["required_documents"]}):
+        client.post(
+            f"/api/v1/bundles/{bundle['id']}/documents/",
+            {"requirement": code, "file": pdf_file()},
+            format="multipart",
+        )
+    body = client.post(f"/api/v1/bundles/{bundle['id']}/submit/").json()
     return {a["licence_type"]: a for a in body["applications"]}
 
 
@@ -60,17 +66,17 @@ def test_files_are_assigned_to_the_least_loaded_eligible_official(submitted):
             assert application["assigned_to"].endswith(("senior1", "senior2"))
 
 
-def test_high_risk_needs_two_different_officials(submitted):
+def test_high_risk_needs_two_different_officials(submitted, clock):
     # given: a high-risk licence in its first review
     high = next(a for a in submitted.values() if a["risk_tier"] == "high")
-    first = login(high["assigned_to"])
 
-    # when: the first official approves
-    with time_machine.travel(WEDNESDAY + dt.timedelta(days=1), tick=False):
-        response = first.post(
-            f"/api/v1/applications/{high['id']}/decide/",
-            {"decision": "approve", "reason": "Staff and premises fit."},
-        )
+    # when: the first official approves the next morning
+    clock.move_to(WEDNESDAY + dt.timedelta(days=1), tick=False)
+    first = login(high["assigned_to"])
+    response = first.post(
+        f"/api/v1/applications/{high['id']}/decide/",
+        {"decision": "approve", "reason": "Staff and premises fit."},
+    )
 
     # then: a second, different official cleared for high now holds it; nothing is issued yet
     body = response.json()
@@ -89,10 +95,10 @@ def test_high_risk_needs_two_different_officials(submitted):
     assert again.json()["code"] == "four_eyes"
 
     # when: the second official approves
-    with time_machine.travel(WEDNESDAY + dt.timedelta(days=2), tick=False):
-        final = login(second_name).post(
-            f"/api/v1/applications/{high['id']}/decide/", {"decision": "approve", "reason": "Confirmed."}
-        )
+    clock.move_to(WEDNESDAY + dt.timedelta(days=2), tick=False)
+    final = login(second_name).post(
+        f"/api/v1/applications/{high['id']}/decide/", {"decision": "approve", "reason": "Confirmed."}
+    )
 
     # then: the permit is issued, and two reviews record who decided what and why
     assert final.status_code == 200, final.json()
@@ -107,21 +113,23 @@ def test_high_risk_needs_two_different_officials(submitted):
     ]
 
 
-def test_an_information_request_stops_the_clock(submitted):
+def test_an_information_request_stops_the_clock(submitted, clock):
     # given
     medium = next(a for a in submitted.values() if a["risk_tier"] == "medium")
     due = dt.datetime.fromisoformat(medium["due_at"])
 
     # when: the official asks on Thursday; the applicant answers the next Tuesday (3 working days later)
-    with time_machine.travel(WEDNESDAY + dt.timedelta(days=1), tick=False):
-        asked = login(medium["assigned_to"]).post(
-            f"/api/v1/applications/{medium['id']}/request-info/", {"message": "Send the lease."}
-        )
-    with time_machine.travel(WEDNESDAY + dt.timedelta(days=6), tick=False):
-        applicant = login("daniyar")
-        answered = applicant.post(
-            f"/api/v1/applications/{medium['id']}/resubmit/", {"message": "Lease attached."}
-        )
+    clock.move_to(WEDNESDAY + dt.timedelta(days=1), tick=False)
+    asked = login(medium["assigned_to"]).post(
+        f"/api/v1/applications/{medium['id']}/request-info/", {"message": "Send the lease."}
+    )
+    clock.move_to(WEDNESDAY + dt.timedelta(days=6), tick=False)
+    applicant = login("daniyar")
+    answered = applicant.post(
+        f"/api/v1/applications/{medium['id']}/resubmit/", {"message": "Lease attached."}
+    )
+    # the applicant reads the thread that day too: the token was issued on this clock
+    thread = applicant.get(f"/api/v1/applications/{medium['id']}/messages/")
 
     # then
     assert asked.status_code == 200, asked.json()
@@ -134,11 +142,11 @@ def test_an_information_request_stops_the_clock(submitted):
     assert dt.datetime.fromisoformat(answered.json()["due_at"]) == dt.datetime.fromisoformat(
         "2026-12-14T10:00:00+05:00"
     )
-    thread = applicant.get(f"/api/v1/applications/{medium['id']}/messages/").json()["results"]
-    assert [m["body"] for m in thread] == ["Send the lease.", "Lease attached."]
+    assert thread.status_code == 200, thread.json()
+    assert [m["body"] for m in thread.json()["results"]] == ["Send the lease.", "Lease attached."]
 
 
-def test_a_rejection_names_its_basis_and_a_permit_can_be_suspended(submitted):
+def test_a_rejection_names_its_basis_and_a_permit_can_be_suspended(submitted, clock):
     # given
     medium = next(a for a in submitted.values() if a["risk_tier"] == "medium")
     official = login(medium["assigned_to"])
