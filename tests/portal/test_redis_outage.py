@@ -216,6 +216,8 @@ def test_a_redis_that_hangs_costs_a_request_about_a_second_and_the_next_ones_not
         after = Timed()
         after.client.credentials(HTTP_AUTHORIZATION=f"Token {signed_in.json()['token']}")
         listed = [after.get(f"{API}/applications/") for _ in range(2)]
+        checker = Timed()
+        health = checker.get("/healthz")
 
         # then: each answered; finding Redis hung cost about a second, and once it was known, nothing
         assert signed_in.status_code == 200
@@ -225,6 +227,8 @@ def test_a_redis_that_hangs_costs_a_request_about_a_second_and_the_next_ones_not
         assert 0.5 <= first < SLOWEST_REQUEST
         assert applicant.slowest < SLOWEST_REQUEST
         assert after.slowest < 0.5
+        assert (health.status_code, health.json()["failing"]) == (503, ["broker"])
+        assert checker.slowest < 5.0  # the broker check's own timeout (2 s), not forever
         assert Notification.objects.filter(channel="email", status="pending").exists()
     finally:
         portal_on.resume()
