@@ -131,7 +131,8 @@ DATABASES = {"default": _db}
 # --- Cache and broker: Redis when given, local fall-backs otherwise. ------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Falls back to this process's memory while Redis is down, so throttles keep counting (portal/cache.py).
+    CACHES = {"default": {"BACKEND": "portal.cache.FallbackRedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -151,6 +152,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 5}
+# A worker waits out a broker outage of any length instead of exiting after 100 reconnection attempts.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # Reliability: a task is acknowledged only once done, a worker takes one at a time, a task whose
 # worker dies goes back to the queue, and no task may run forever.
 CELERY_TASK_ACKS_LATE = True

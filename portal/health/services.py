@@ -31,7 +31,11 @@ def broker_check(*, timeout: float = 2.0) -> CheckResult:
     """Open (and close) a connection to the broker the settings name, failing fast rather than retrying."""
     from portal.celery import app
 
-    options = {**getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}), "socket_connect_timeout": timeout}
+    options = {
+        **getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}),
+        "socket_connect_timeout": timeout,
+        "socket_timeout": timeout,  # a broker that accepts and never answers must not hang the check
+    }
     try:
         with app.connection_for_write(
             url=settings.CELERY_BROKER_URL, connect_timeout=timeout, transport_options=options

@@ -27,9 +27,12 @@ from portal.notifications.models import (
     NotificationStatus,
     WebhookSubscription,
 )
+from portal.outage import outage_of
 
 MAX_ATTEMPTS = 8
 BACKOFF_CAP = dt.timedelta(hours=1)
+ENQUEUE_TIMEOUT = 0.5  # seconds a request may spend finding the broker down
+BROKER_RETRY_AFTER = 10.0  # seconds requests skip the broker after it failed one of them
 
 
 def _wants_email(recipients: list, event: str) -> set[int]:
@@ -108,15 +111,36 @@ def _enqueue_keys(keys: list[str]) -> None:
     enqueue(ids)
 
 
-def enqueue(ids: list[int]) -> None:
-    """Hand deliveries to Celery; if the broker is down they stay pending for the outbox sweep."""
+def enqueue(ids: list[int], *, probe: bool = False) -> None:
+    """Hand deliveries to Celery; if the broker is down they stay pending for the outbox sweep.
+
+    This runs on commit inside requests, so a broker outage must neither raise nor hang them: one
+    connection attempt bounded by ENQUEUE_TIMEOUT, publishing without kombu's retry loop, and for a
+    while after a failure (portal.outage) no attempt at all. The sweep passes probe=True: it always
+    tries, and is how the portal learns that the broker is back.
+    """
+    from portal.celery import app
     from portal.notifications.tasks import deliver_notification
 
-    for notification_id in ids:
-        try:
-            deliver_notification.delay(notification_id)
-        except Exception:  # broker unreachable: the row is still pending; the sweep retries it
-            return
+    if not ids:
+        return
+    outage = outage_of("Celery broker", app.conf.broker_url, retry_after=BROKER_RETRY_AFTER)
+    if outage.skip() and not probe:
+        return
+    options = {
+        **app.conf.broker_transport_options,
+        "socket_connect_timeout": ENQUEUE_TIMEOUT,
+        "socket_timeout": ENQUEUE_TIMEOUT * 2,  # this connection only publishes: no long polls
+    }
+    try:
+        with app.connection_for_write(connect_timeout=ENQUEUE_TIMEOUT, transport_options=options) as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=ENQUEUE_TIMEOUT)
+            for notification_id in ids:
+                deliver_notification.apply_async((notification_id,), connection=conn, retry=False)
+    except Exception as exc:  # broker unreachable: the rows are still pending; the sweep retries them
+        outage.failed(exc)
+        return
+    outage.succeeded()
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -172,7 +196,7 @@ def outbox_sweep(
         .order_by("next_attempt_at")
         .values_list("id", flat=True)[:1000]
     )
-    enqueue(ids)
+    enqueue(ids, probe=True)
     return len(ids)
 
 

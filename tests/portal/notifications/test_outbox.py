@@ -236,45 +236,13 @@ def test_the_digest_is_chosen_through_the_api(client_for):
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_sends_the_email_to_an_smtp_server():
     # given: a local SMTP sink, and a worker on the configured broker (Redis) sending through it
-    import os
-    import socket
-    import subprocess
-    import sys
     import time
-    from pathlib import Path
-
-    from aiosmtpd.controller import Controller
 
     from portal.celery import app as celery_app
-    from tests.portal.health.test_celery_roundtrip import test_database_url
+    from tests.services import SmtpSink, celery_worker
 
-    class Sink:
-        def __init__(self):
-            self.messages = []
-
-        async def handle_DATA(self, server, session, envelope):
-            self.messages.append((envelope.rcpt_tos, envelope.content.decode()))
-            return "250 Message accepted for delivery"
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
     celery_app.control.purge()
-    env = {
-        **os.environ,
-        "DATABASE_URL": test_database_url(),
-        "EMAIL_URL": f"smtp://127.0.0.1:{port}",
-        "DB_POOL_MIN_SIZE": "1",
-        "DB_POOL_MAX_SIZE": "2",
-    }
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo", "--loglevel=WARNING"],
-        cwd=Path(__file__).resolve().parents[3], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
+    with SmtpSink() as sink, celery_worker(env={"EMAIL_URL": sink.url}):
         # when: an event is written; its email is handed to the worker after commit
         ana = UserFactory(email="ana@example.kz", preferred_language="ru")
         services.notify(
@@ -295,7 +263,3 @@ def test_a_real_worker_sends_the_email_to_an_smtp_server():
             time.sleep(0.1)
             row.refresh_from_db()
         assert (row.status, row.attempts) == ("sent", 1)
-    finally:
-        worker.terminate()
-        worker.wait(timeout=20)
-        controller.stop()

@@ -65,6 +65,7 @@ def test_redis_is_the_broker_and_the_cache_when_given():
 
     # then
     assert os.environ["REDIS_URL"] == settings.CELERY_BROKER_URL
-    assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert settings.CACHES["default"]["BACKEND"] == "portal.cache.FallbackRedisCache"
     assert cache.get("portal-test-key") == {"value": 42}
+    assert not cache.outage.ongoing  # the value came from Redis, not from the fallback
     assert broker_check().ok
