@@ -3,6 +3,10 @@
 Before Django's settings are read, it makes sure the suite has a real PostgreSQL server: the one in
 DATABASE_URL when set (CI), otherwise a throwaway embedded server deleted when the run ends. Without
 REDIS_URL, the filesystem broker gets a throwaway folder too, so runs never share queues.
+
+With PORTAL_TEST_CLOCK_SHIFT_DAYS=N the whole run, and every Python process it starts, lives N days
+in the future (see `shifted_clock/sitecustomize.py`): CI's second pass, which proves that no test
+depends on today's date.
 """
 
 from __future__ import annotations
@@ -16,10 +20,28 @@ import pytest
 
 _tmp_root: Path | None = None
 
+SHIFTED_CLOCK_DIR = Path(__file__).resolve().parent / "shifted_clock"
+
+
+def _shift_the_clock() -> None:
+    """Move this process's clock, and put the start-up hook on every child's PYTHONPATH."""
+    import importlib.util
+
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if str(SHIFTED_CLOCK_DIR) in paths:
+        return  # this process started with the hook on its path: its clock moved at start-up
+    spec = importlib.util.spec_from_file_location(
+        "_portal_shifted_clock", SHIFTED_CLOCK_DIR / "sitecustomize.py"
+    )
+    spec.loader.exec_module(importlib.util.module_from_spec(spec))
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(SHIFTED_CLOCK_DIR), *paths])
+
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config, parser, args):
     global _tmp_root
+    if os.environ.get("PORTAL_TEST_CLOCK_SHIFT_DAYS"):
+        _shift_the_clock()
     needs_db = not os.environ.get("DATABASE_URL")
     needs_broker_dir = not os.environ.get("REDIS_URL") and not os.environ.get("PORTAL_BROKER_DIR")
     if not (needs_db or needs_broker_dir):
