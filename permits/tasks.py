@@ -11,8 +11,14 @@ def sla_sweep() -> dict:
     return dict(run_sla_sweep())
 
 
-@shared_task(name="permits.tasks.calendar_load_next_year", ignore_result=True)
-def calendar_load_next_year() -> dict:
-    """Loads next year's statutory holidays (idempotent: a run that finds them loaded changes nothing)."""
-    result = calendar_year_load(actor=None, year=timezone.localdate().year + 1)
-    return {"year": result.year, "created": result.created, "removed": result.removed}
+@shared_task(name="permits.tasks.calendar_load_ahead", ignore_result=True)
+def calendar_load_ahead() -> list[dict]:
+    """Loads next year's statutory holidays and the year after's. Two years ahead, so that at
+    midnight on 1 January the new "next year" is already there: the calendar check (which a
+    deploy runs with --fail-level WARNING) never finds it missing in the hours before beat runs.
+    Idempotent: a run that finds them loaded changes nothing."""
+    year = timezone.localdate().year
+    return [
+        {"year": result.year, "created": result.created, "removed": result.removed}
+        for result in (calendar_year_load(actor=None, year=each) for each in (year + 1, year + 2))
+    ]

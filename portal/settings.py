@@ -188,11 +188,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "council.tasks.report_drafts_refresh",
         "schedule": crontab(hour=2, minute=30),
     },
-    # Next year's statutory holidays (permits.services.calendar), so deadlines never count a public
-    # holiday as a working day. A yearly job, run on the 1st of every month at 04:20: a missed run
-    # or an upgraded holidays package (a corrected Kurban Ait) catches up within the month.
-    "calendar-load-next-year": {
-        "task": "permits.tasks.calendar_load_next_year",
+    # The statutory holidays of the next two years (permits.services.calendar), so deadlines never
+    # count a public holiday as a working day. A yearly job, run on the 1st of every month at 04:20:
+    # a missed run or an upgraded holidays package (a corrected Kurban Ait) catches up within the month.
+    "calendar-load-ahead": {
+        "task": "permits.tasks.calendar_load_ahead",
         "schedule": crontab(day_of_month=1, hour=4, minute=20),
     },
 }

@@ -1,6 +1,6 @@
 """Loads this year's and next year's statutory holidays, so that a database that never ran seed_demo
 has a calendar. "This year" is read from the clock when the migration runs: that is the only choice a
-new installation can make, and the yearly task (permits.tasks.calendar_load_next_year) takes over
+new installation can make, and the task that loads ahead (permits.tasks.calendar_load_ahead) takes over
 from there. Safe on a database that already has rows: decree rows are kept, statute rows are synced.
 No audit event: the chain is written by services on the current models, which a migration must not
 use; the row's `source` says where it came from."""

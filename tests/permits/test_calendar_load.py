@@ -18,9 +18,10 @@ from django.core.management import CommandError, call_command
 from permits.models import Holiday, HolidayKind, HolidaySource
 from permits.services.calendar import calendar_year_load
 from permits.services.catalogue import holiday_create
-from permits.tasks import calendar_load_next_year
+from permits.tasks import calendar_load_ahead
 from portal.api.errors import ValidationFailed
 from portal.audit.models import AuditEvent
+from tests.concurrency import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -214,28 +215,42 @@ def test_the_migration_loads_this_year_and_next_and_can_run_again(time_machine):
 # --- the yearly task and the command -------------------------------------------------------------
 
 
-def test_the_beat_schedule_runs_the_load_of_next_year():
+def test_the_beat_schedule_runs_the_load_ahead():
     # given / when
-    entry = settings.CELERY_BEAT_SCHEDULE["calendar-load-next-year"]
+    entry = settings.CELERY_BEAT_SCHEDULE["calendar-load-ahead"]
 
     # then
-    assert entry["task"] == calendar_load_next_year.name
+    assert entry["task"] == calendar_load_ahead.name
 
 
-def test_the_task_loads_next_year(time_machine):
+def test_the_task_loads_next_year_and_the_one_after(time_machine):
     # given: 1 December 2031 at 04:20 in Almaty, when beat runs it, with 2031 loaded
     time_machine.move_to(dt.datetime(2031, 12, 1, 4, 20, tzinfo=ALMATY), tick=False)
     calendar_year_load(actor=None, year=2031)
 
     # when: run as a worker runs it, twice
-    first = calendar_load_next_year.apply().get()
-    second = calendar_load_next_year.apply().get()
+    first = calendar_load_ahead.apply().get()
+    second = calendar_load_ahead.apply().get()
 
-    # then: 2032 is loaded, once
-    assert first["year"] == second["year"] == 2032
-    assert first["created"] == len(rows(2032)) > 0
-    assert second["created"] == 0
+    # then: 2032 and 2033 are loaded, once
+    assert [run["year"] for run in first] == [run["year"] for run in second] == [2032, 2033]
+    assert [run["created"] for run in first] == [len(rows(2032)), len(rows(2033))]
+    assert all(run["created"] > 0 for run in first)
+    assert [run["created"] for run in second] == [0, 0]
     assert dt.date(2032, 3, 22) in names(2032)
+
+
+def test_on_new_years_night_before_beat_runs_next_year_is_already_there(time_machine):
+    # given: the December run of 2031, then 00:05 on 1 January 2032, hours before January's run
+    time_machine.move_to(dt.datetime(2031, 12, 1, 4, 20, tzinfo=ALMATY), tick=False)
+    calendar_year_load(actor=None, year=2031)
+    calendar_load_ahead.apply()
+
+    # when
+    time_machine.move_to(dt.datetime(2032, 1, 1, 0, 5, tzinfo=ALMATY), tick=False)
+
+    # then: the check finds this year (2032) and next (2033) loaded
+    assert calendar_warnings() == []
 
 
 def test_the_command_loads_the_years_given_with_progress(time_machine):
@@ -305,3 +320,16 @@ def test_the_check_is_quiet_when_this_year_and_next_are_loaded(time_machine):
     # and: an hour later, in Almaty, 2033 is next year and missing
     time_machine.move_to(dt.datetime(2032, 1, 1, 0, 30, tzinfo=ALMATY), tick=False)
     assert ["2033" in warning.msg for warning in calendar_warnings()] == [True]
+
+
+# --- two loads at once ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_loads_of_one_year_at_once_create_each_day_once():
+    # when: the task and the command load 2029 at the same moment
+    results = run_together([lambda: calendar_year_load(actor=None, year=2029) for _ in range(2)])
+
+    # then: one created the rows, the other waited for it and found nothing to do
+    assert sorted(result.created for result in results) == [0, len(rows(2029))]
+    assert AuditEvent.objects.filter(action=LOADED).count() == 1
