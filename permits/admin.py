@@ -10,6 +10,7 @@ from permits.models import (
     Bundle,
     DocumentRequirement,
     Holiday,
+    HolidaySource,
     InternalNote,
     LegalAct,
     LicenceType,
@@ -112,9 +113,18 @@ class RiskRuleSetAdmin(AuditedAdmin):
 
 @admin.register(Holiday)
 class HolidayAdmin(AuditedAdmin):
-    list_display = ("date", "name", "kind")
-    list_filter = ("kind",)
+    """Decreed transfers are entered here. A row saved by hand becomes a decree row, which reloads of
+    the statute never touch; to override a statutory day (a Kurban Ait confirmed on another date),
+    change that day's row to a worked day and add the confirmed date as a holiday."""
+
+    list_display = ("date", "name", "kind", "source")
+    list_filter = ("kind", "source")
     date_hierarchy = "date"
+    readonly_fields = ("source",)
+
+    def save_model(self, request, obj, form, change):
+        obj.source = HolidaySource.DECREE
+        super().save_model(request, obj, form, change)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

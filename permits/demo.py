@@ -323,43 +323,18 @@ def seed_catalogue(out: Callable[[str], None] = print) -> int:
     return CatalogueSeeder(out).run()
 
 
-# Kazakhstan's public holidays (Law "On Holidays in the Republic of Kazakhstan", 1995, as amended).
-# Kurban Ait's first day follows the lunar calendar and is published each year. Decreed transfers
-# (a weekend day worked in exchange for a bridge day off) are added in the admin as they are decreed.
-_FIXED_HOLIDAYS = [
-    ((1, 1), "New Year"),
-    ((1, 2), "New Year"),
-    ((1, 7), "Orthodox Christmas"),
-    ((3, 8), "International Women's Day"),
-    ((3, 21), "Nauryz"),
-    ((3, 22), "Nauryz"),
-    ((3, 23), "Nauryz"),
-    ((5, 1), "Kazakhstan People's Unity Day"),
-    ((5, 7), "Defender of the Fatherland Day"),
-    ((5, 9), "Victory Day"),
-    ((7, 6), "Capital Day"),
-    ((8, 30), "Constitution Day"),
-    ((10, 25), "Republic Day"),
-    ((12, 16), "Independence Day"),
-]
-KURBAN_AIT = {2026: (5, 27), 2027: (5, 16)}
-HOLIDAY_YEARS = (2026, 2027)
+def seed_calendar(out: Callable[[str], None] = print) -> int:
+    """Statutory holidays for every year the demo's history touches (from the first day of the
+    previous quarter to next year), through the loader production uses: the calendar itself is
+    loaded by a migration and a yearly task, not by the demo. Returns how many rows were created."""
+    from django.utils import timezone
 
+    from permits.demo_history import previous_quarter_start
+    from permits.services.calendar import calendar_year_load
 
-def seed_holidays(out: Callable[[str], None] = print) -> int:
-    """Public holidays of 2026 and 2027 (idempotent: looked up by date)."""
-    import datetime as dt
-
-    from permits.models import Holiday
-    from permits.services.catalogue import holiday_create
-
+    today = timezone.localdate()
     created = 0
-    for year in HOLIDAY_YEARS:
-        days = [(dt.date(year, m, d), name) for (m, d), name in _FIXED_HOLIDAYS]
-        days.append((dt.date(year, *KURBAN_AIT[year]), "Kurban Ait (first day)"))
-        for day, name in days:
-            if not Holiday.objects.filter(date=day).exists():
-                holiday_create(actor=None, date=day, name=name)
-                created += 1
+    for year in range(previous_quarter_start(today).year, today.year + 2):
+        created += calendar_year_load(actor=None, year=year).created
     out(f"  holidays: {created} created")
     return created

@@ -17,6 +17,7 @@ from permits.models import (
     ApplicationDocument,
     ApplicationStatus,
     Bundle,
+    Holiday,
     LicenceType,
     LicenceTypeQuestion,
     Message,
@@ -36,6 +37,11 @@ from portal.api.errors import Forbidden, NotFound, ValidationFailed
 
 def activity_list() -> QuerySet[ActivityCategory]:
     return ActivityCategory.objects.order_by("name")
+
+
+def calendar_days(*, year: int) -> QuerySet[Holiday]:
+    """A year's exceptions to the Monday-to-Friday week: days off and transferred working days."""
+    return Holiday.objects.filter(date__year=year).order_by("date")
 
 
 def licence_type_list() -> QuerySet[LicenceType]:

@@ -177,10 +177,10 @@ class Seeder:
                 self.created += 1
 
     def catalogue(self) -> None:
-        from permits.demo import seed_catalogue, seed_holidays
+        from permits.demo import seed_calendar, seed_catalogue
 
         self.created += seed_catalogue(out=lambda line: self.out(f"      {line.strip()}"))
-        self.created += seed_holidays(out=lambda line: self.out(f"      {line.strip()}"))
+        self.created += seed_calendar(out=lambda line: self.out(f"      {line.strip()}"))
 
     def council(self) -> None:
         council = Council.objects.filter(name=COUNCIL_NAME).first()

@@ -191,6 +191,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "council.tasks.report_drafts_refresh",
         "schedule": crontab(hour=2, minute=30),
     },
+    # The statutory holidays of the next two years (permits.services.calendar), so deadlines never
+    # count a public holiday as a working day. A yearly job, run on the 1st of every month at 04:20:
+    # a missed run or an upgraded holidays package (a corrected Kurban Ait) catches up within the month.
+    "calendar-load-ahead": {
+        "task": "permits.tasks.calendar_load_ahead",
+        "schedule": crontab(day_of_month=1, hour=4, minute=20),
+    },
 }
 
 # --- Auth ------------------------------------------------------------------------------------
@@ -268,6 +275,9 @@ SPECTACULAR_SETTINGS = {
         "ConsultationStatusEnum": "council.models.consultations.ConsultationStatus",
         "CommentDispositionEnum": "council.models.consultations.Disposition",
         "ReportStatusEnum": "council.models.reports.ReportStatus",
+        # The working-day calendar (GET /api/v1/catalogue/calendar/).
+        "HolidayKindEnum": "permits.models.calendar.HolidayKind",
+        "HolidaySourceEnum": "permits.models.calendar.HolidaySource",
     },
 }
 

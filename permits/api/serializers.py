@@ -14,6 +14,8 @@ from permits.models import (
     ActivityCategory,
     Application,
     ApplicationStatus,
+    HolidayKind,
+    HolidaySource,
     LicenceKind,
     Permit,
     PermitStatus,
@@ -31,6 +33,31 @@ class ActivityOutput(serializers.ModelSerializer):
     class Meta:
         model = ActivityCategory
         fields = ["code", "name", "description"]
+
+
+class CalendarDayOutput(serializers.Serializer):
+    date = serializers.DateField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(
+        choices=HolidayKind.choices,
+        help_text="`holiday`: a day off; `working_day`: a weekend day that is worked (a decreed transfer).",
+    )
+    source = serializers.ChoiceField(
+        choices=HolidaySource.choices,
+        help_text="`statute`: the Law on Holidays and the Labour Code; `decree`: a government decree.",
+    )
+
+
+class CalendarOutput(serializers.Serializer):
+    year = serializers.IntegerField()
+    time_zone = serializers.CharField(help_text="Days are counted in this zone's local dates.")
+    weekend = serializers.ListField(
+        child=serializers.IntegerField(), help_text="ISO weekdays that are off unless listed as worked."
+    )
+    loaded = serializers.BooleanField(
+        help_text="False when the year's statutory holidays are not loaded yet: do not count deadlines in it."
+    )
+    days = CalendarDayOutput(many=True)
 
 
 class RequirementRefOutput(serializers.Serializer):

@@ -6,6 +6,7 @@ urlpatterns = [
     path("catalogue/activities/", catalogue.ActivityListView.as_view(), name="catalogue-activities"),
     path("catalogue/licence-types/", catalogue.LicenceTypeListView.as_view(), name="catalogue-licence-types"),
     path("catalogue/finder/", catalogue.FinderView.as_view(), name="catalogue-finder"),
+    path("catalogue/calendar/", catalogue.CalendarView.as_view(), name="catalogue-calendar"),
     path("applications/", applications.ApplicationListCreateView.as_view(), name="applications"),
     path("applications/<int:pk>/", applications.ApplicationDetailView.as_view(), name="application-detail"),
     path(

@@ -8,7 +8,7 @@ from permits.models.applications import (
     Document,
     Message,
 )
-from permits.models.calendar import Holiday, HolidayKind
+from permits.models.calendar import Holiday, HolidayKind, HolidaySource
 from permits.models.catalogue import (
     ActivityCategory,
     DocumentRequirement,
@@ -34,6 +34,7 @@ __all__ = [
     "DocumentRequirement",
     "Holiday",
     "HolidayKind",
+    "HolidaySource",
     "InternalNote",
     "LegalAct",
     "LicenceKind",

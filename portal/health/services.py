@@ -55,3 +55,12 @@ def heartbeat_record(*, source: str, worker: str = "") -> Heartbeat:
 
 def last_heartbeat(source: str = "beat") -> Heartbeat | None:
     return Heartbeat.objects.filter(source=source).first()
+
+
+def calendar_status() -> str:
+    """Either "ok", or "missing 2027, 2028" when this year or next has no statutory holidays: deadlines still
+    run (counting those holidays as working days), so this warns without making the portal unhealthy."""
+    from permits.calendar import years_missing
+
+    missing = years_missing(today=timezone.localdate())
+    return f"missing {', '.join(str(year) for year in missing)}" if missing else "ok"

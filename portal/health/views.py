@@ -7,7 +7,7 @@ from rest_framework import permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal.health.services import broker_check, database_check, last_heartbeat
+from portal.health.services import broker_check, calendar_status, database_check, last_heartbeat
 
 _Check = inline_serializer(
     name="HealthCheck",
@@ -20,6 +20,11 @@ _Health = inline_serializer(
         "failing": serializers.ListField(child=serializers.CharField()),
         "checks": serializers.DictField(child=_Check),
         "worker_last_seen": serializers.DateTimeField(allow_null=True),
+        "calendar": serializers.CharField(
+            allow_null=True,
+            help_text='"ok", or "missing YYYY" when this year or next has no public holidays (a warning: '
+            "the status stays 200 for it); null while the database is down.",
+        ),
     },
 )
 
@@ -47,5 +52,6 @@ class HealthView(APIView):
                 name: {"ok": r.ok, **({"error": r.error} if r.error else {})} for name, r in checks.items()
             },
             "worker_last_seen": beat.seen_at if beat else None,
+            "calendar": calendar_status() if checks["database"].ok else None,
         }
         return Response(body, status=503 if failing else 200)

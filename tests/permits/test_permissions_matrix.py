@@ -509,6 +509,11 @@ ENDPOINTS: dict[str, Endpoint] = {
         lambda w: f"{API}/catalogue/finder/?activity={w.activity.code}",
         check=lambda w, u, r: {lt["code"] for lt in results(r)} == {w.medium.code, w.low.code},
     ),
+    "catalogue_calendar": Endpoint(
+        "GET",
+        lambda w: f"{API}/catalogue/calendar/?year=2029",
+        check=lambda w, u, r: r.json()["year"] == 2029 and r["Cache-Control"],
+    ),
     "applications_list": Endpoint("GET", lambda w: f"{API}/applications/", check=lambda w, u, r: results(r)),
     "applications_create": Endpoint(
         "POST",
@@ -722,6 +727,7 @@ EXPECTED: dict[str, tuple[int | str, ...]] = {
     "catalogue_activities":        (200,  200,    200,   200,   200,   200,    200,    200,   200,   200,    200),
     "catalogue_licence_types":     (200,  200,    200,   200,   200,   200,    200,    200,   200,   200,    200),
     "catalogue_finder":            (200,  200,    200,   200,   200,   200,    200,    200,   200,   200,    200),
+    "catalogue_calendar":          (200,  200,    200,   200,   200,   200,    200,    200,   200,   200,    200),
     "applications_list":           (401,  200,    200,   200,   200,   200,    200,    200,   200,   200,    200),
     "applications_create":         (401,  201,    404,   404,   404,   404,    404,    404,   404,   201,    404),
     "draft_retrieve":              (401,  200,    404,   404,   404,   404,    404,    404,   404,   200,    404),
