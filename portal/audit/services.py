@@ -129,9 +129,11 @@ def appended_last():
     The chain's lock is transaction-scoped: once a transaction has appended, every other audited
     write of the portal waits for its commit. A unit of work that does more after its first event
     (the SLA sweep's row: notifications, a tacit permit, the row's own update) therefore appends
-    at its very end, so the lock is held only from the append to the commit. Use it as the
-    innermost wrapper of a whole transaction (`with transaction.atomic(), appended_last():`): an
-    exception discards the held events together with the transaction. It joins an enclosing block.
+    at its very end, so the lock is held only from the append to the commit. Open it right inside
+    the transaction it belongs to (`with transaction.atomic(), appended_last():`): an exception
+    out of the block discards the held events together with the transaction. Catch none inside
+    it: an event recorded in a savepoint rolled back there would still be appended. It joins an
+    enclosing block.
     """
     if getattr(_held, "events", None) is not None:
         yield
