@@ -2,10 +2,12 @@
 
 Every row that has a deadline ahead carries `next_sla_at`, the next moment the sweep must look at
 it; a partial index holds only those rows, so a sweep reads the rows that are due and nothing else.
-The sweep locks due rows with SKIP LOCKED in bounded batches (two sweeps at once share the work and
-never handle a row twice), does everything that is due for a row in one pass, and moves
-`next_sla_at` to the row's next milestone (or clears it). Each action is guarded by state (the
-reminder time, the escalation level, the status), so a second sweep changes nothing.
+The sweep reads due rows in bounded batches and handles each in a short transaction of its own,
+locked with SKIP LOCKED (two sweeps at once share the work and never handle a row twice): it does
+everything that is due for the row in one pass, moves `next_sla_at` to the row's next milestone (or
+clears it) and appends the row's audit events last, so the audit chain's lock that every audited
+write of the portal takes is held for one append, never for a batch. Each action is guarded by
+state (the reminder time, the escalation level, the status), so a second sweep changes nothing.
 """
 
 from __future__ import annotations
