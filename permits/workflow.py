@@ -2,7 +2,7 @@
 
 `TRANSITIONS` is the table of allowed moves (from, to) with who may make them; `transition` applies
 one to a row the caller has locked, bumps the optimistic-lock version, saves with update_fields,
-records the audit event and writes the notifications, all inside the caller's transaction. Nothing
+writes the notifications and records the audit event, all inside the caller's transaction. Nothing
 else assigns `Application.status`.
 """
 
@@ -111,17 +111,18 @@ def permit_transition(
     permit.next_sla_at = sla.permit_next_moment(permit)
     fields.add("next_sla_at")
     permit.save(update_fields=sorted(fields))
-    record(
-        actor=actor,
-        action=f"permit.{action}",
-        obj=permit,
-        data={"number": permit.number, "from": previous, "to": to, "reason": reason, **(changes or {})},
-    )
     notify(
         recipients=notify_users,
         event=f"permit.{action}",
         subject_key=f"{permit.number}:{previous}>{to}:{timezone.now():%Y%m%d%H%M%S%f}",
         payload={"permit": permit.number, "status": to, "reason": reason},
+    )
+    # The audit event last: from the append to the commit, every audited write waits for this one.
+    record(
+        actor=actor,
+        action=f"permit.{action}",
+        obj=permit,
+        data={"number": permit.number, "from": previous, "to": to, "reason": reason, **(changes or {})},
     )
     return permit
 
@@ -187,16 +188,17 @@ def transition(
     application.next_sla_at = sla.next_moment(application)
     fields.add("next_sla_at")
     application.save(update_fields=sorted(fields))
-    record(
-        actor=actor,
-        action=f"application.{action or move.action}",
-        obj=application,
-        data={"reference": application.reference, "from": previous, "to": to, **(data or {})},
-    )
     notify(
         recipients=notify_users,
         event=f"application.{action or move.action}",
         subject_key=f"{application.reference}:v{application.version}",
         payload={"application": application.pk, "reference": application.reference, "status": to},
+    )
+    # The audit event last: from the append to the commit, every audited write waits for this one.
+    record(
+        actor=actor,
+        action=f"application.{action or move.action}",
+        obj=application,
+        data={"reference": application.reference, "from": previous, "to": to, **(data or {})},
     )
     return application

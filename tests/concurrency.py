@@ -15,8 +15,8 @@ from django.db import connection
 T = TypeVar("T")
 
 
-def run_together(calls: list[Callable[[], T]]) -> list[T]:
-    """The results of the calls, in the order they finished."""
+def run_together(calls: list[Callable[[], T]], *, timeout: float = 60) -> list[T]:
+    """The results of the calls, in the order they finished; `timeout` seconds before one counts as hung."""
     barrier = threading.Barrier(len(calls), timeout=30)
     results: list[T] = []
     errors: list[BaseException] = []
@@ -38,7 +38,7 @@ def run_together(calls: list[Callable[[], T]]) -> list[T]:
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=60)
+        thread.join(timeout=timeout)
     assert not any(thread.is_alive() for thread in threads), "a call hung"
     if errors:
         raise errors[0]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,29 +79,75 @@ def record(
     Appends are serialised with a transaction-scoped advisory lock: the next writer waits until
     this transaction commits or rolls back, then reads the true tail. So concurrent writers still
     form one unbroken chain, and a rolled-back write leaves no event behind. Call it last in a
-    service, to hold the lock as briefly as possible.
+    service, to hold the lock as briefly as possible (or inside `appended_last()`, which holds the
+    events until the end of the work).
     """
     object_type, object_id = _object_ref(obj, object_type, object_id)
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    event = AuditEvent(
+        occurred_at=timezone.now(),
+        actor=actor if is_user else None,
+        actor_label=actor.get_username() if is_user else (str(actor) if actor else "system"),
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        data=canonical_data(data),
+    )
+    held = getattr(_held, "events", None)
+    if held is not None:  # inside appended_last(): chained when the block ends
+        held.append(event)
+        return event
+    _append([event])
+    return event
+
+
+def _append(events: list[AuditEvent]) -> None:
+    """Link `events` to the tail of the chain, in order, under the chain's lock."""
     # No savepoint of its own: an append fails only with the caller's transaction, which then
     # rolls back as a whole.
     with transaction.atomic(savepoint=False):
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
         tail = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
-        event = AuditEvent(
-            occurred_at=timezone.now(),
-            actor=actor if is_user else None,
-            actor_label=actor.get_username() if is_user else (str(actor) if actor else "system"),
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            data=canonical_data(data),
-            prev_hash=tail or GENESIS_HASH,
-        )
-        event.hash = compute_hash(event)
-        event.save(force_insert=True)
-    return event
+        for event in events:
+            event.prev_hash = tail or GENESIS_HASH
+            event.hash = tail = compute_hash(event)
+        if len(events) == 1:
+            events[0].save(force_insert=True)
+        else:  # one INSERT; PostgreSQL numbers the rows in the order given, so ids follow the chain
+            AuditEvent.objects.bulk_create(events)
+
+
+# The events held by the appended_last() block running in this thread (None outside one).
+_held = threading.local()
+
+
+@contextmanager
+def appended_last():
+    """Hold the `record` calls made inside the block and append them all as its last statement.
+
+    The chain's lock is transaction-scoped: once a transaction has appended, every other audited
+    write of the portal waits for its commit. A unit of work that does more after its first event
+    (the SLA sweep's row: notifications, a tacit permit, the row's own update) therefore appends
+    at its very end, so the lock is held only from the append to the commit. Open it right inside
+    the transaction it belongs to (`with transaction.atomic(), appended_last():`): an exception
+    out of the block discards the held events together with the transaction. Catch none inside
+    it: an event recorded in a savepoint rolled back there would still be appended. It joins an
+    enclosing block.
+    """
+    if getattr(_held, "events", None) is not None:
+        yield
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("appended_last() must run inside the transaction whose events it appends")
+    _held.events = []
+    try:
+        yield
+        events = _held.events
+    finally:
+        _held.events = None
+    if events:
+        _append(events)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,9 @@ dedupe key (event, subject, recipient, channel) is unique, so no one gets the sa
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
@@ -35,16 +37,74 @@ ENQUEUE_TIMEOUT = 0.5  # seconds a request may spend finding the broker down
 BROKER_RETRY_AFTER = 10.0  # seconds requests skip the broker after it failed one of them
 
 
-def _wants_email(recipients: list, event: str) -> set[int]:
-    """Users who receive email for this event: everyone with an address, unless they opted out."""
-    opted_out = set(
-        NotificationPreference.objects.filter(user__in=recipients, event=event, email=False).values_list(
-            "user_id", flat=True
-        )
-    )
-    # API clients' service accounts are told by webhook, not email.
-    clients = set(ApiClient.objects.filter(user__in=recipients).values_list("user_id", flat=True))
-    return {r.pk for r in recipients if r.email and r.pk not in opted_out and r.pk not in clients}
+class NotificationContext:
+    """What `notify` reads about its recipients (email opt-outs, which are API clients' service
+    accounts, their webhook subscriptions), read once for many notifications instead of per call.
+
+    A sweep that tells hundreds of people in one run opens one (`with notification_context():`)
+    and `prefetch`es the people of each batch; a recipient it has not read yet is read on demand,
+    so a missed prefetch costs queries, never a wrong delivery. What it read stays as read for
+    its lifetime (a sweep's few seconds): a preference changed meanwhile counts from the next one.
+    """
+
+    def __init__(self) -> None:
+        self._known: set[int] = set()
+        self._opted_out: dict[int, set[str]] = {}
+        self._clients: set[int] = set()
+        self._hooks: dict[int, list[WebhookSubscription]] = {}
+
+    def prefetch(self, user_ids: Iterable[int]) -> None:
+        """Read, in one query per table, everyone of `user_ids` not read yet."""
+        missing = {pk for pk in user_ids if pk is not None} - self._known
+        if not missing:
+            return
+        if settings.PORTAL_EMAIL_NOTIFICATIONS:
+            for user_id, event in NotificationPreference.objects.filter(
+                user_id__in=missing, email=False
+            ).values_list("user_id", "event"):
+                self._opted_out.setdefault(user_id, set()).add(event)
+        self._clients |= set(ApiClient.objects.filter(user_id__in=missing).values_list("user_id", flat=True))
+        for hook in WebhookSubscription.objects.filter(
+            client__user_id__in=missing, is_active=True
+        ).select_related("client"):
+            self._hooks.setdefault(hook.client.user_id, []).append(hook)
+        self._known |= missing
+
+    def wants_email(self, people: list, event: str) -> set[int]:
+        """Users who receive email for this event: everyone with an address, unless they opted out."""
+        self.prefetch(person.pk for person in people)
+        # API clients' service accounts are told by webhook, not email.
+        return {
+            r.pk
+            for r in people
+            if r.email and event not in self._opted_out.get(r.pk, ()) and r.pk not in self._clients
+        }
+
+    def webhooks(self, people: list, event: str) -> dict[int, list]:
+        """Active subscriptions that want this event, by the API client's service user."""
+        self.prefetch(person.pk for person in people)
+        wanted = {
+            person.pk: [h for h in self._hooks.get(person.pk, ()) if h.wants(event)] for person in people
+        }
+        return {pk: hooks for pk, hooks in wanted.items() if hooks}
+
+
+_context: ContextVar[NotificationContext | None] = ContextVar("notification_context", default=None)
+
+
+@contextmanager
+def notification_context() -> Iterator[NotificationContext]:
+    """Every `notify` inside the block (however deep: workflow transitions, permit issue) reads
+    its recipients through one shared context. An enclosing block's context is reused."""
+    current = _context.get()
+    if current is not None:
+        yield current
+        return
+    token = _context.set(NotificationContext())
+    try:
+        yield _context.get()
+    finally:
+        _context.reset(token)
 
 
 def notify(
@@ -58,8 +118,9 @@ def notify(
     if not people:
         return []
     now = timezone.now()
-    email_to = _wants_email(people, event) if settings.PORTAL_EMAIL_NOTIFICATIONS else set()
-    hooks = _webhooks_of(people, event)
+    context = _context.get() or NotificationContext()
+    email_to = context.wants_email(people, event) if settings.PORTAL_EMAIL_NOTIFICATIONS else set()
+    hooks = context.webhooks(people, event)
     rows = []
     for person in people:
         rows.append(_row(person, Channel.IN_APP, event, subject_key, payload, now))
@@ -75,17 +136,6 @@ def notify(
     if pending:
         transaction.on_commit(lambda: _enqueue_keys(pending))
     return created
-
-
-def _webhooks_of(people: list, event: str) -> dict[int, list]:
-    """Active subscriptions that want this event, by the API client's service user."""
-    hooks: dict[int, list] = {}
-    for hook in WebhookSubscription.objects.filter(client__user__in=people, is_active=True).select_related(
-        "client"
-    ):
-        if hook.wants(event):
-            hooks.setdefault(hook.client.user_id, []).append(hook)
-    return hooks
 
 
 def _row(

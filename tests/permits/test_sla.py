@@ -27,8 +27,10 @@ from permits.services.review import application_decide, application_request_info
 from permits.sla import sla_sweep
 from portal.accounts.services import oversight_join
 from portal.audit.models import AuditEvent
-from portal.notifications.models import Notification
+from portal.notifications.models import Notification, NotificationPreference
+from portal.notifications.webhooks import subscription_create
 from tests.factories import (
+    ApiClientFactory,
     AuthorityFactory,
     EntrepreneurFactory,
     MembershipFactory,
@@ -876,3 +878,60 @@ def test_a_sweep_looks_up_supervisors_applicants_and_oversight_once_not_once_per
     assert sum('"is_supervisor"' in s for s in sql) == 1
     assert sum('FROM "auth_group"' in s for s in sql) == 1
     assert sum('FROM "accounts_membership"' in s for s in sql) == 1
+
+
+# A level-1 escalation: lock the row, two notification inserts, the audit lock, tail and insert, the
+# row's update, and the savepoint pair of its transaction (a savepoint inside the test's transaction).
+PER_DUE_ROW = 9
+# Counting, the batch, its businesses' people, supervisors, oversight, the recipients' preferences.
+PER_SWEEP = 15
+
+
+def test_a_sweep_s_queries_grow_by_a_few_per_due_row_however_many_people_it_tells():
+    # given: files of different businesses at their due date, people with email opt-outs and a
+    # bank's webhook subscription among those told
+    w = world(tacit=False)
+    NotificationPreference.objects.create(user=w.supervisors[0], event="application.escalated", email=False)
+    bank = ApiClientFactory(business=w.business).user
+    subscription_create(actor=bank, url="http://127.0.0.1:9/hooks", events=["application.authority_late"])
+
+    def files(n: int, at: dt.datetime) -> None:
+        """One file of w's business and n - 1 of businesses of their own, submitted at `at`."""
+        owners = [w.owner, *(EntrepreneurFactory() for _ in range(n - 1))]
+        for owner in owners:
+            draft = DraftApplicationFactory(
+                business=owner.memberships.get().business, licence_type=w.licence_type, created_by=owner
+            )
+            with time_machine.travel(at, tick=False):
+                application_submit(actor=owner, application_id=draft.pk)
+
+    files(4, MONDAY)
+    with time_machine.travel(DUE, tick=False), CaptureQueriesContext(connection) as four:
+        assert sla_sweep(now=DUE) == Counter(escalations=4)
+    files(16, MONDAY + dt.timedelta(hours=2))
+
+    # when: a sweep of four times as many due rows
+    with (
+        time_machine.travel(DUE + dt.timedelta(hours=3), tick=False),
+        CaptureQueriesContext(connection) as sixteen,
+    ):
+        assert sla_sweep(now=DUE + dt.timedelta(hours=3)) == Counter(escalations=16)
+
+    # then: a few queries more per due row; preferences, API clients and subscriptions read once per batch
+    assert len(sixteen.captured_queries) - len(four.captured_queries) <= 12 * PER_DUE_ROW
+    assert len(sixteen.captured_queries) <= 16 * PER_DUE_ROW + PER_SWEEP
+    sql = [query["sql"] for query in sixteen.captured_queries]
+    assert sum('FROM "notifications_notificationpreference"' in s for s in sql) == 1
+    assert sum('FROM "notifications_webhooksubscription"' in s for s in sql) == 1
+    # API clients twice: those acting for the batch's businesses, and which recipients are clients
+    assert sum('FROM "accounts_apiclient"' in s for s in sql) == 2
+    # and: told as a plain notify would: the opt-out held, the bank by webhook (once per file of its business)
+    assert not Notification.objects.filter(
+        recipient=w.supervisors[0], event="application.escalated", channel="email"
+    ).exists()
+    assert (
+        Notification.objects.filter(
+            recipient=bank, event="application.authority_late", channel="webhook"
+        ).count()
+        == 2
+    )

@@ -6,6 +6,7 @@ permit; a further sweep changes nothing."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -13,6 +14,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import connection
+from django.db.models import Max, Min
+from django.db.models.signals import post_save
 
 from permits.models import Application, ApplicationStatus, Permit
 from permits.services.applications import application_submit
@@ -193,3 +197,114 @@ def test_concurrent_sweeps_send_each_reminder_escalation_and_permit_exactly_once
     # then: nothing changes
     assert again == Counter()
     assert footprint() == before
+
+
+# --- a long sweep and the portal's other writers ---------------------------------------------------
+
+LONG_SWEEP_ROWS = 1000
+WRITER_DRAFTS = 200
+
+
+def copies(application: Application, n: int) -> list[int]:
+    """`n` more rows in the state the submission service left `application` in, each with its own
+    reference (written in one statement: a thousand submissions would only slow the test down)."""
+    fields = [f.name for f in Application._meta.concrete_fields if f.name not in ("id", "reference")]
+    rows = [
+        Application(
+            reference=f"{application.reference}-{k:03d}", **{f: getattr(application, f) for f in fields}
+        )
+        for k in range(n)
+    ]
+    return [row.pk for row in Application.objects.bulk_create(rows)]
+
+
+def test_a_sweep_of_a_thousand_due_rows_never_stalls_a_submission_meanwhile():
+    # given: 1,000 applications of one authority past their due date (level-1 escalation): ten
+    # submitted through the service, each copied a hundredfold; and a business with drafts to
+    # submit while the sweep runs
+    authority = AuthorityFactory()
+    OfficialProfileFactory(authority=authority)
+    OfficialProfileFactory(authority=authority, supervisor=True)
+    plain = LicenceTypeFactory(authority=authority, tacit_approval=False, deadline_working_days=10)
+    due_ids = []
+    with time_machine.travel(SUBMITTED_FOR_LEVEL_ONE, tick=False):
+        for _ in range(LONG_SWEEP_ROWS // 100):
+            owner = EntrepreneurFactory()
+            draft = DraftApplicationFactory(
+                business=owner.memberships.get().business, licence_type=plain, created_by=owner
+            )
+            application_submit(actor=owner, application_id=draft.pk)
+            due_ids += [draft.pk, *copies(Application.objects.get(pk=draft.pk), 99)]
+    writer = EntrepreneurFactory()
+    business = writer.memberships.get().business
+    drafts = [
+        row.pk
+        for row in Application.objects.bulk_create(
+            DraftApplicationFactory.build_batch(
+                WRITER_DRAFTS, business=business, licence_type=plain, authority=authority, created_by=writer
+            )
+        )
+    ]
+    sweeping = threading.Event()
+    swept = threading.Event()
+    submitted_while_sweeping: list[int] = []
+    in_sweep = threading.local()
+    at_each_row: list[tuple[int, int]] = []
+
+    def locks_at_row_save(sender, instance, **kwargs) -> None:
+        """When the sweep saves a row: its own audit-chain and transaction locks, from pg_locks."""
+        if getattr(in_sweep, "on", False):
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FILTER (WHERE locktype = 'advisory'), "
+                    "count(*) FILTER (WHERE locktype = 'transactionid') "
+                    "FROM pg_locks WHERE pid = pg_backend_pid() AND granted"
+                )
+                at_each_row.append(cursor.fetchone())
+
+    def sweep() -> Counter:
+        in_sweep.on = True
+        sweeping.set()
+        try:
+            return sla_sweep(now=SWEEP_AT)
+        finally:
+            swept.set()
+
+    def submit_meanwhile() -> Counter:
+        sweeping.wait(timeout=30)
+        for draft in drafts:
+            if swept.is_set():
+                break
+            application_submit(actor=writer, application_id=draft)
+            if not swept.is_set():
+                submitted_while_sweeping.append(draft)
+        return Counter()
+
+    # when: the sweep runs while the applicant submits one draft after another
+    post_save.connect(locks_at_row_save, sender=Application)
+    try:
+        with time_machine.travel(SWEEP_AT, tick=False):
+            results = run_together([sweep, submit_meanwhile], timeout=600)
+    finally:
+        post_save.disconnect(locks_at_row_save, sender=Application)
+
+    # then: every due row escalated exactly once
+    assert sum(results, Counter()) == Counter(escalations=LONG_SWEEP_ROWS)
+    escalated = AuditEvent.objects.filter(actor_label="sla-sweep", action="application.escalated")
+    assert sorted(int(pk) for pk in escalated.values_list("object_id", flat=True)) == sorted(due_ids)
+    # and: whenever the sweep saved a row it held no audit-chain lock, and its transaction was that
+    # row's alone (one transaction id: no earlier row's work still uncommitted in it)
+    assert len(at_each_row) == LONG_SWEEP_ROWS
+    assert set(at_each_row) == {(0, 1)}
+    # and: the applicant's submissions went through while the sweep was still running, their
+    # audit events between the sweep's own in the one chain
+    assert len(submitted_while_sweeping) >= 10
+    span = escalated.aggregate(first=Min("id"), last=Max("id"))
+    inside = AuditEvent.objects.filter(
+        actor_label=writer.username, action="application.submitted", id__gt=span["first"], id__lt=span["last"]
+    )
+    assert inside.count() >= 10
+    assert Application.objects.filter(pk__in=submitted_while_sweeping, status=S.IN_REVIEW).count() == len(
+        submitted_while_sweeping
+    )
+    call_command("verify_audit", stdout=open("/dev/null", "w"))  # noqa: SIM115

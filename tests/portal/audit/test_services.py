@@ -15,7 +15,14 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
 from portal.audit.models import GENESIS_HASH, AuditEvent
-from portal.audit.services import ChainBreak, canonical_data, compute_hash, record, verify_chain
+from portal.audit.services import (
+    ChainBreak,
+    appended_last,
+    canonical_data,
+    compute_hash,
+    record,
+    verify_chain,
+)
 from tests.factories import BusinessFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -155,6 +162,116 @@ def test_rolled_back_transaction_leaves_no_event_and_the_chain_stays_valid():
     # then
     assert not AuditEvent.objects.filter(action="test.doomed").exists()
     assert after.prev_hash == kept.hash
+    assert verify_chain() == (2, None)
+
+
+# --- appended last -----------------------------------------------------------------------------
+
+
+def _holds_the_chain_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
+        return cursor.fetchone()[0] > 0
+
+
+@pytest.mark.django_db(transaction=True)  # each append commits, releasing the lock, as in production
+def test_appended_last_chains_the_block_s_events_at_its_end_in_order():
+    # given
+    (kept,) = _append(1)
+
+    # when: three events recorded inside the block
+    with transaction.atomic():
+        with appended_last():
+            held = [
+                record(actor=None, action=f"test.held{n}", object_type="test.thing", object_id=n)
+                for n in range(3)
+            ]
+            # then: nothing appended yet, and the chain's lock not taken
+            assert AuditEvent.objects.count() == 1
+            assert not _holds_the_chain_lock()
+        # then: appended in order at the end of the block, linked to the tail, lock held to commit
+        assert _holds_the_chain_lock()
+
+    stored = list(AuditEvent.objects.order_by("id").values_list("action", "prev_hash", "hash"))
+    assert stored == [
+        ("test.event", GENESIS_HASH, kept.hash),
+        ("test.held0", kept.hash, held[0].hash),
+        ("test.held1", held[0].hash, held[1].hash),
+        ("test.held2", held[1].hash, held[2].hash),
+    ]
+    assert [event.pk for event in held] == sorted(event.pk for event in held)
+    assert verify_chain() == (4, None)
+
+
+def test_a_failure_inside_appended_last_appends_nothing():
+    # given
+    (kept,) = _append(1)
+
+    # when
+    with pytest.raises(RuntimeError), transaction.atomic(), appended_last():
+        record(actor=None, action="test.doomed", object_type="test.thing", object_id=1)
+        raise RuntimeError("the work failed after recording")
+    after = record(actor=None, action="test.after", object_type="test.thing", object_id=2)
+
+    # then
+    assert not AuditEvent.objects.filter(action="test.doomed").exists()
+    assert after.prev_hash == kept.hash
+    assert verify_chain() == (2, None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_appended_last_refuses_to_run_outside_a_transaction():
+    # when / then: outside a transaction there is no end to append at
+    with pytest.raises(RuntimeError, match="inside the transaction"), appended_last():
+        record(actor=None, action="test.loose", object_type="test.thing", object_id=1)
+    assert not AuditEvent.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_another_writer_appends_while_a_transaction_holds_its_events_to_the_end():
+    # given: one transaction has recorded inside appended_last() and is still open
+    recorded, written = threading.Event(), threading.Event()
+    outcome: dict[str, object] = {}
+
+    def long_unit_of_work() -> None:
+        try:
+            with transaction.atomic(), appended_last():
+                record(actor=None, action="test.long", object_type="test.thing", object_id=1)
+                recorded.set()
+                # the other writer's append completes while this transaction is open
+                outcome["other_done_meanwhile"] = written.wait(timeout=30)
+        except BaseException as exc:
+            outcome["error"] = exc
+        finally:
+            connection.close()
+
+    def other_writer() -> None:
+        try:
+            recorded.wait(timeout=30)
+            with transaction.atomic():
+                record(actor=None, action="test.other", object_type="test.thing", object_id=2)
+            written.set()
+        except BaseException as exc:
+            outcome["error"] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=long_unit_of_work), threading.Thread(target=other_writer)]
+
+    # when
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    # then: the other writer was not kept waiting; the long one appended after it; one chain
+    assert not any(thread.is_alive() for thread in threads)
+    assert "error" not in outcome
+    assert outcome["other_done_meanwhile"] is True
+    assert list(AuditEvent.objects.order_by("id").values_list("action", flat=True)) == [
+        "test.other",
+        "test.long",
+    ]
     assert verify_chain() == (2, None)
 
 
