@@ -313,8 +313,13 @@ STORAGES = {
 }
 
 # --- Mail ------------------------------------------------------------------------------------
-_email = env.email_url("EMAIL_URL", default="consolemail://")
+# Development keeps each message in a file under .data/mail/ and logs one line for it (the console
+# backend printed every body in full); production sends through the EMAIL_URL it is given (SMTP).
+_email = env.email_url("EMAIL_URL", default="consolemail://" if IS_PRODUCTION else "filemail://")
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+if EMAIL_BACKEND == "django.core.mail.backends.filebased.EmailBackend":
+    EMAIL_BACKEND = "portal.notifications.mail.FileEmailBackend"
+    EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"] or str(DATA_DIR / "mail")
 EMAIL_HOST = _email.get("EMAIL_HOST", "")
 EMAIL_PORT = _email.get("EMAIL_PORT") or 25
 EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
