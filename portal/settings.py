@@ -345,6 +345,12 @@ LOGGING = {
         "django": {"handlers": [], "level": "INFO", "propagate": True},
     },
 }
+if not IS_PRODUCTION:
+    # The terminal of `make run`: no line per task received and succeeded, nor per beat tick (several
+    # a minute). A task that fails is still logged, at ERROR; a notification not delivered, at WARNING.
+    LOGGING["loggers"].update(
+        {name: {"level": "WARNING"} for name in ("celery.worker.strategy", "celery.app.trace", "celery.beat")}
+    )
 
 # --- Production hardening --------------------------------------------------------------------
 if IS_PRODUCTION:
