@@ -136,7 +136,8 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 BROKER_DIR = Path(env.str("PORTAL_BROKER_DIR", default=str(DATA_DIR / "broker")))
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+# The filesystem transport ignores the host; naming one spares each process kombu's "No hostname" warning.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://localhost/")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     if IS_PRODUCTION:
         raise ImproperlyConfigured("Production needs a real broker: set REDIS_URL.")
