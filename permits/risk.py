@@ -2,7 +2,8 @@
 
 tier = the licence type's base tier, raised by every rule whose condition the answers meet. A rule
 can only raise, so the tier never falls below the base tier and adding a matching rule never lowers
-it. The reasons list each matching rule's human reason: regulation the applicant can follow.
+it. The reasons say why, in words the applicant can follow: first the base tier (what the law makes
+of the licence type), then each matching rule's reason.
 """
 
 from __future__ import annotations
@@ -70,9 +71,18 @@ def matches(rule: Rule, answers: Mapping[str, Any]) -> bool:
     }.get(op, False)
 
 
-def assess(base_tier: str, rules: Iterable[Rule], answers: Mapping[str, Any]) -> Assessment:
+def base_tier_reason(licence_type: str, kind: str, tier: str, legal_basis: str = "") -> str:
+    """Why the tier starts where it does, even when no rule matches: the instrument the law names."""
+    under = f" under {legal_basis}" if legal_basis else " by law"
+    return f"{licence_type} is a {kind}{under}, so its risk tier is {tier} at least."
+
+
+def assess(
+    base_tier: str, rules: Iterable[Rule], answers: Mapping[str, Any], *, base_reason: str
+) -> Assessment:
+    """The tier and its reasons: `base_reason` (see `base_tier_reason`) first, then the rules'."""
     tier = base_tier
-    reasons: list[str] = []
+    reasons: list[str] = [base_reason]
     for rule in rules:
         if matches(rule, answers):
             tier = Tier.highest(tier, rule.raises_to)

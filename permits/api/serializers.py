@@ -217,7 +217,11 @@ class ApplicationOutput(serializers.ModelSerializer):
     working_days_left = serializers.SerializerMethodField()
     overdue = serializers.SerializerMethodField()
     risk_tier = serializers.SerializerMethodField()
-    risk_reasons = serializers.ListField(child=serializers.CharField())
+    risk_reasons = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Why the tier is what it is: first the licence type's own tier in law, then each risk "
+        "rule that raised it. Empty while a draft.",
+    )
     answers = serializers.DictField()
     assigned_to = serializers.SerializerMethodField()
     bundle = serializers.IntegerField(source="bundle_id", allow_null=True)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from permits import selectors
 from permits.calendar import add_working_days
 from permits.models import Application, ApplicationStatus, Bundle, LicenceType, Message, Tier
-from permits.risk import answers_errors, assess, missing_answers
+from permits.risk import answers_errors, assess, base_tier_reason, missing_answers
 from permits.services.permits import permit_issue
 from permits.sla import reminder_moment
 from permits.workflow import By, check_version, lock, transition
@@ -134,10 +134,17 @@ def submit_locked(application: Application, *, actor, rule_set) -> Application:
     if missing:
         raise ValidationFailed(incomplete_detail(application, missing), code="incomplete", fields=missing)
     _check_answers(application.licence_type, application.answers, require_all=True)
+    licence_type = application.licence_type
     assessment = assess(
-        application.licence_type.base_tier,
-        selectors.rules_for(rule_set, application.licence_type),
+        licence_type.base_tier,
+        selectors.rules_for(rule_set, licence_type),
         application.answers,
+        base_reason=base_tier_reason(
+            licence_type.name,
+            licence_type.kind,
+            licence_type.base_tier,
+            ", ".join(filter(None, [licence_type.legal_basis.title, licence_type.legal_articles])),
+        ),
     )
     now = timezone.now()
     deadline = application.licence_type.deadline_for(assessment.tier)

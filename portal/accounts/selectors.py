@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 
 from council.models import CouncilMember
 from portal.accounts.models import Business, Membership, OfficialProfile, User
@@ -14,6 +14,7 @@ class Role:
     ENTREPRENEUR = "entrepreneur"
     OFFICIAL = "official"
     SUPERVISOR = "supervisor"
+    OVERSIGHT = "oversight"  # national oversight: receives level-2 escalations of missed deadlines
     COUNCIL_MEMBER = "council_member"
     API_CLIENT = "api_client"
     ADMIN = "admin"
@@ -34,8 +35,12 @@ class Caller:
 
 def caller_get(*, user: User) -> Caller:
     """Load a user with everything their roles depend on, in a fixed number of queries."""
+    from permits.sla import OVERSIGHT_GROUP  # the permit side defines the group it escalates to
+
+    in_oversight = User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name=OVERSIGHT_GROUP)
     user = (
         User.objects.select_related("official_profile__authority", "api_client__business")
+        .annotate(in_oversight=Exists(in_oversight))
         .prefetch_related(
             Prefetch(
                 "memberships",
@@ -61,6 +66,8 @@ def caller_get(*, user: User) -> Caller:
         roles.append(Role.OFFICIAL)
         if official.is_supervisor:
             roles.append(Role.SUPERVISOR)
+    if user.in_oversight:
+        roles.append(Role.OVERSIGHT)
     if user.active_council_seats:
         roles.append(Role.COUNCIL_MEMBER)
     if client is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from django.http import JsonResponse
+from django.utils.log import log_response
 
 from portal.api.errors import ErrorCode
 from portal.api.exceptions import error_body
@@ -54,5 +55,16 @@ class ApiErrorMiddleware:
     def process_exception(self, request, exception):
         if not is_api_request(request):
             return None
-        logger.exception("unhandled error on %s %s", request.method, request.path)
-        return json_error(ErrorCode.SERVER_ERROR, 500)
+        response = json_error(ErrorCode.SERVER_ERROR, 500)
+        # One record, with the traceback; marking the response logged keeps Django's request log
+        # from writing a second, traceback-less "Internal Server Error" for the same request.
+        log_response(
+            "unhandled error on %s %s",
+            request.method,
+            request.path,
+            response=response,
+            request=request,
+            logger=logger,
+            exception=exception,
+        )
+        return response

@@ -9,6 +9,7 @@ dedupe key (event, subject, recipient, channel) is unique, so no one gets the sa
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -30,6 +31,8 @@ from portal.notifications.models import (
     WebhookSubscription,
 )
 from portal.outage import outage_of
+
+logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 BACKOFF_CAP = dt.timedelta(hours=1)
@@ -228,6 +231,16 @@ def deliver(notification_id: int) -> str:
             else:
                 notification.next_attempt_at = timezone.now() + backoff(notification.attempts)
             notification.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+            # The row keeps the error for the admin; the log is where an operator sees it happen.
+            logger.warning(
+                "%s notification #%s not delivered (attempt %s of %s, %s): %s",
+                notification.channel,
+                notification.pk,
+                notification.attempts,
+                MAX_ATTEMPTS,
+                "given up" if notification.status == NotificationStatus.FAILED else "will retry",
+                notification.last_error,
+            )
             return "failed"
         notification.status = NotificationStatus.SENT
         notification.sent_at = timezone.now()

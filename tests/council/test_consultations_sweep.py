@@ -4,6 +4,7 @@ those that are due, harmlessly when run twice, and once each when two sweeps rac
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import pytest
 import time_machine
@@ -50,6 +51,24 @@ def test_the_sweep_opens_and_closes_exactly_what_is_due():
     assert sorted(system.values_list("action", flat=True)) == [
         "council.consultation_closed",
         "council.consultation_opened",
+    ]
+
+
+@pytest.mark.django_db
+def test_the_beat_task_logs_what_it_changed_and_nothing_when_idle(caplog):
+    # given
+    with time_machine.travel(NOW - 10 * DAY, tick=False):
+        ConsultationFactory(opens_at=NOW - HOUR, closes_at=NOW + 10 * DAY)
+    caplog.set_level(logging.INFO, logger=sweep_task.__module__)
+
+    # when: it runs when a draft is due, and once more right after
+    with time_machine.travel(NOW, tick=False):
+        sweep_task()
+        sweep_task()
+
+    # then
+    assert [r.getMessage() for r in caplog.records if r.name == sweep_task.__module__] == [
+        "Consultation sweep: 1 opened"
     ]
 
 

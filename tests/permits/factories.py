@@ -29,6 +29,12 @@ PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG_BYTES = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 
 
+def base_reason(licence_type: LicenceType) -> str:
+    """The first of every application's risk reasons: the tier its licence type has in law."""
+    law = ", ".join(filter(None, [licence_type.legal_basis.title, licence_type.legal_articles]))
+    return f"{licence_type.name} is a {licence_type.kind} under {law}, so its risk tier is {licence_type.base_tier} at least."
+
+
 def pdf_upload(name: str = "certificate.pdf", content: bytes = PDF_BYTES) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type="application/pdf")
 

@@ -26,6 +26,7 @@ from tests.permits.factories import (
     LicenceTypeFactory,
     QuestionFactory,
     RiskRuleSetFactory,
+    base_reason,
     pdf_upload,
 )
 
@@ -573,7 +574,9 @@ def test_submit_medium_awaits_review_due_in_ten_working_days(owner, owner_client
     assert body["status"] == "submitted"
     assert body["stage"] == "awaiting_review"
     assert body["risk_tier"] == "medium"
-    assert body["risk_reasons"] == []
+    assert body["risk_reasons"] == [
+        f"Concert Permit is a permit under {medium_type.legal_basis.title}, so its risk tier is medium at least."
+    ]
     assert body["permit"] is None
     assert body["decided_at"] is None
     assert when(body["submitted_at"]) == WEDNESDAY
@@ -750,7 +753,7 @@ def test_a_matching_published_risk_rule_raises_low_to_medium(
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["risk_tier"] == "medium"
-    assert body["risk_reasons"] == ["Expected attendance over 500"]
+    assert body["risk_reasons"] == [base_reason(low_type), "Expected attendance over 500"]
     assert body["status"] == "submitted"
     assert body["stage"] == "awaiting_review"
     assert body["permit"] is None
@@ -769,7 +772,7 @@ def test_a_published_risk_rule_that_does_not_match_keeps_low(
 
     # then
     assert body["risk_tier"] == "low"
-    assert body["risk_reasons"] == []
+    assert body["risk_reasons"] == [base_reason(low_type)]
     assert body["status"] == "approved"
     assert body["permit"] is not None
 

@@ -39,6 +39,7 @@ from tests.permits.factories import (
     LicenceTypeFactory,
     QuestionFactory,
     RiskRuleSetFactory,
+    base_reason,
 )
 
 pytestmark = pytest.mark.django_db
@@ -254,7 +255,8 @@ def test_an_item_carries_what_the_official_works_from(world, client_for):
     assert fireworks["id"] == world.fireworks.pk
     assert fireworks["status"] == "in_review"
     assert fireworks["risk_tier"] == "high"
-    assert fireworks["risk_reasons"] == [PYROTECHNICS]
+    concert_permit = world.fireworks.licence_type
+    assert fireworks["risk_reasons"] == [base_reason(concert_permit), PYROTECHNICS]
     assert fireworks["licence_type"] == "concert-permit"
     business = world.fireworks.business
     assert fireworks["business"] == {"id": business.pk, "name": business.name, "bin": business.bin}
@@ -268,7 +270,7 @@ def test_an_item_carries_what_the_official_works_from(world, client_for):
     waiting = items[world.waiting.reference]
     assert (waiting["kind"], waiting["status"], waiting["risk_tier"]) == ("review", "submitted", "medium")
     assert waiting["assigned_to"] is None
-    assert waiting["risk_reasons"] == []
+    assert waiting["risk_reasons"] == [base_reason(concert_permit)]
     assert dt.datetime.fromisoformat(waiting["due_at"]) == dt.datetime(2026, 9, 28, 9, 0, tzinfo=ALMATY)
     notice = items[world.notice.reference]
     assert (notice["kind"], notice["status"], notice["risk_tier"]) == ("post_check", "approved", "low")

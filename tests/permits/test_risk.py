@@ -22,12 +22,14 @@ from permits.risk import (
     answer_error,
     answers_errors,
     assess,
+    base_tier_reason,
     matches,
     missing_answers,
 )
 
 TIERS = [Tier.LOW.value, Tier.MEDIUM.value, Tier.HIGH.value]
 RANK = {"low": 0, "medium": 1, "high": 2}
+BASE = "Why the licence type starts at its tier"  # what base_tier_reason writes, opaque to assess
 
 
 def rule(comparison: str, value, *, key: str = "q", raises_to: str = "high", reason: str = "because") -> Rule:
@@ -174,18 +176,18 @@ def test_assess_keeps_the_base_tier_when_nothing_matches():
     ]
 
     # when
-    result = assess("medium", rules, {"attendance": 120, "pyrotechnics": False})
+    result = assess("medium", rules, {"attendance": 120, "pyrotechnics": False}, base_reason=BASE)
 
     # then
-    assert result == Assessment(tier="medium", reasons=[])
+    assert result == Assessment(tier="medium", reasons=[BASE])
 
 
 def test_assess_without_rules_is_the_base_tier():
     # given / when
-    result = assess("low", [], {"attendance": 10_000})
+    result = assess("low", [], {"attendance": 10_000}, base_reason=BASE)
 
     # then
-    assert result == Assessment(tier="low", reasons=[])
+    assert result == Assessment(tier="low", reasons=[BASE])
 
 
 def test_assess_raises_to_the_highest_matching_rule():
@@ -197,11 +199,11 @@ def test_assess_raises_to_the_highest_matching_rule():
     ]
 
     # when
-    result = assess("low", rules, {"food": True, "attendance": 800, "alcohol": False})
+    result = assess("low", rules, {"food": True, "attendance": 800, "alcohol": False}, base_reason=BASE)
 
     # then
     assert result.tier == "high"
-    assert result.reasons == ["Food service", "Over 500 guests"]
+    assert result.reasons == [BASE, "Food service", "Over 500 guests"]
 
 
 def test_assess_lists_reasons_in_rule_order_without_duplicates():
@@ -214,10 +216,10 @@ def test_assess_lists_reasons_in_rule_order_without_duplicates():
     ]
 
     # when
-    result = assess("low", rules, {"attendance": 2000, "minors": True, "food": True})
+    result = assess("low", rules, {"attendance": 2000, "minors": True, "food": True}, base_reason=BASE)
 
     # then
-    assert result.reasons == ["Large crowd", "Minors take part", "Food service"]
+    assert result.reasons == [BASE, "Large crowd", "Minors take part", "Food service"]
     assert result.tier == "high"
 
 
@@ -226,11 +228,37 @@ def test_a_matching_rule_below_the_base_tier_gives_its_reason_but_keeps_the_tier
     rules = [rule("eq", True, key="food", raises_to="medium", reason="Food service")]
 
     # when
-    result = assess("high", rules, {"food": True})
+    result = assess("high", rules, {"food": True}, base_reason=BASE)
 
     # then
     assert result.tier == "high"
-    assert result.reasons == ["Food service"]
+    assert result.reasons == [BASE, "Food service"]
+
+
+def test_a_rule_repeating_the_base_reason_does_not_list_it_twice():
+    # given
+    rules = [rule("eq", True, key="food", raises_to="high", reason=BASE)]
+
+    # when
+    result = assess("medium", rules, {"food": True}, base_reason=BASE)
+
+    # then
+    assert result == Assessment(tier="high", reasons=[BASE])
+
+
+def test_the_base_tier_reason_names_the_licence_type_its_kind_the_law_and_the_tier():
+    # when
+    with_law = base_tier_reason(
+        "Film distribution certificate", "permit", "medium", 'Law "On Cinematography", Art. 16'
+    )
+    without = base_tier_reason("Facade sign permit", "permit", "medium")
+
+    # then
+    assert with_law == (
+        'Film distribution certificate is a permit under Law "On Cinematography", Art. 16, '
+        "so its risk tier is medium at least."
+    )
+    assert without == "Facade sign permit is a permit by law, so its risk tier is medium at least."
 
 
 @pytest.mark.parametrize(("base", "raises_to"), list(itertools.product(TIERS, TIERS)))
@@ -242,7 +270,7 @@ def test_tier_table_base_by_raises_to(base, raises_to):
     ]
 
     # when
-    result = assess(base, rules, {"pyrotechnics": True, "alcohol": False})
+    result = assess(base, rules, {"pyrotechnics": True, "alcohol": False}, base_reason=BASE)
 
     # then: the higher of the two, as the table of DESIGN §4 reads
     expected = {
@@ -257,7 +285,7 @@ def test_tier_table_base_by_raises_to(base, raises_to):
         ("high", "high"): "high",
     }[(base, raises_to)]
     assert result.tier == expected
-    assert result.reasons == ["Pyrotechnics"]
+    assert result.reasons == [BASE, "Pyrotechnics"]
 
 
 # --- assess: properties ------------------------------------------------------------------------
@@ -288,7 +316,7 @@ base_tiers = st.sampled_from(TIERS)
 def test_property_tier_never_falls_below_the_base_tier(base, rules, answers):
     # given: any base tier, any rules, any answers
     # when
-    result = assess(base, rules, answers)
+    result = assess(base, rules, answers, base_reason=BASE)
 
     # then
     assert RANK[result.tier] >= RANK[base]
@@ -303,8 +331,8 @@ def test_property_more_rules_never_lower_the_tier(base, rules, extra, answers, a
     more = rules[:position] + extra + rules[position:]
 
     # when
-    before = assess(base, rules, answers)
-    after = assess(base, more, answers)
+    before = assess(base, rules, answers, base_reason=BASE)
+    after = assess(base, more, answers, base_reason=BASE)
 
     # then: the tier is monotonic in the rules, and every earlier reason is still given
     assert RANK[after.tier] >= RANK[before.tier]
@@ -319,8 +347,8 @@ def test_property_adding_a_matching_rule_never_lowers_the_tier(base, rules, answ
     matching = rule("eq", "outdoor", key="venue", raises_to=raises_to, reason="Outdoor venue (added)")
 
     # when
-    before = assess(base, rules, answers)
-    after = assess(base, [*rules, matching], answers)
+    before = assess(base, rules, answers, base_reason=BASE)
+    after = assess(base, [*rules, matching], answers, base_reason=BASE)
 
     # then: the tier does not fall and reaches at least what the added rule raises to
     assert RANK[after.tier] >= RANK[before.tier]
@@ -335,11 +363,22 @@ def test_property_tier_is_the_max_of_base_and_matching_rules(base, rules, answer
     matching = [r for r in rules if matches(r, answers)]
 
     # when
-    result = assess(base, rules, answers)
+    result = assess(base, rules, answers, base_reason=BASE)
 
     # then: the tier is max(base, raises_to of each matching rule); reasons are theirs, deduplicated
     assert RANK[result.tier] == max([RANK[base], *(RANK[r.raises_to] for r in matching)])
-    assert result.reasons == list(dict.fromkeys(r.reason for r in matching))
+    assert result.reasons == [BASE, *dict.fromkeys(r.reason for r in matching)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(base=base_tiers, rules=rule_lists, answers=answers_strategy)
+def test_property_the_base_reason_comes_first_and_no_reason_twice(base, rules, answers):
+    # when
+    result = assess(base, rules, answers, base_reason=BASE)
+
+    # then: whatever matches, the applicant is told why the tier starts where it does
+    assert result.reasons[0] == BASE
+    assert len(result.reasons) == len(set(result.reasons))
 
 
 @settings(max_examples=200, deadline=None)
@@ -349,10 +388,10 @@ def test_property_unanswered_questions_never_change_the_tier(base, rules, answer
     silent = [Rule("never_asked", r.comparison, r.value, "high", "Silent") for r in rules]
 
     # when
-    with_silent = assess(base, [*rules, *silent], answers)
+    with_silent = assess(base, [*rules, *silent], answers, base_reason=BASE)
 
     # then
-    assert with_silent == assess(base, rules, answers)
+    assert with_silent == assess(base, rules, answers, base_reason=BASE)
 
 
 # --- answers: validation -----------------------------------------------------------------------

@@ -11,7 +11,7 @@ from permits.services.applications import application_submit
 from permits.services.catalogue import risk_rule_add, rule_set_create, rule_set_publish
 from portal.api.errors import InvalidState
 from tests.factories import MembershipFactory, UserFactory
-from tests.permits.factories import DraftApplicationFactory, LicenceTypeFactory, QuestionFactory
+from tests.permits.factories import DraftApplicationFactory, LicenceTypeFactory, QuestionFactory, base_reason
 
 pytestmark = pytest.mark.django_db
 
@@ -128,7 +128,8 @@ def test_an_application_keeps_the_rule_set_it_was_assessed_under(admin, venue_ty
     rule_set_publish(actor=admin, rule_set=v1)
     applicant = UserFactory(username="aigerim")
     first = submitted(venue_type, applicant, {"attendance": 800})
-    assert (first.risk_tier, first.risk_reasons, first.rule_set_version) == ("medium", [CROWD], 1)
+    base = base_reason(venue_type)
+    assert (first.risk_tier, first.risk_reasons, first.rule_set_version) == ("medium", [base, CROWD], 1)
 
     # when: v2 adds a rule that would raise the same answers to high, and is published
     v2 = rule_set_create(actor=admin, version=2, notes="Large crowds get four eyes.")
@@ -140,20 +141,20 @@ def test_an_application_keeps_the_rule_set_it_was_assessed_under(admin, venue_ty
     # then: the first application is unchanged ...
     first.refresh_from_db()
     assert first.risk_tier == "medium"
-    assert first.risk_reasons == [CROWD]
+    assert first.risk_reasons == [base, CROWD]
     assert first.rule_set_version == 1
     assert first.status == "submitted"
     # ... and the new one is assessed under v2
     second.refresh_from_db()
     assert second.risk_tier == "high"
-    assert second.risk_reasons == [CROWD, LARGE_CROWD]
+    assert second.risk_reasons == [base, CROWD, LARGE_CROWD]
     assert second.rule_set_version == 2
     # and: the API shows what the applicant's tier rests on
     response = client_for(applicant).get(f"/api/v1/applications/{first.pk}/")
     assert response.status_code == 200
     body = response.json()
     assert body["risk_tier"] == "medium"
-    assert body["risk_reasons"] == [CROWD]
+    assert body["risk_reasons"] == [base, CROWD]
     assert body["rule_set_version"] == 1
     assert body["status"] == "submitted"
     assert body["permit"] is None
@@ -169,16 +170,16 @@ def test_without_a_published_rule_set_the_base_tier_applies(admin, venue_type, c
     # when
     application = submitted(venue_type, applicant, {"attendance": 5000})
 
-    # then: the notification's base tier, no reasons, no version; issued at once
+    # then: the notification's base tier, for that reason alone, no version; issued at once
     application.refresh_from_db()
     assert (application.risk_tier, application.risk_reasons, application.rule_set_version) == (
         "low",
-        [],
+        [base_reason(venue_type)],
         None,
     )
     body = client_for(applicant).get(f"/api/v1/applications/{application.pk}/").json()
     assert body["risk_tier"] == "low"
-    assert body["risk_reasons"] == []
+    assert body["risk_reasons"] == [base_reason(venue_type)]
     assert body["rule_set_version"] is None
     assert body["status"] == "approved"
     assert body["permit"] is not None
@@ -206,5 +207,5 @@ def test_rules_for_another_licence_type_do_not_apply(admin, venue_type, attendan
 
     # then: only the rule for every licence type applies
     assert application.risk_tier == "medium"
-    assert application.risk_reasons == [CROWD]
+    assert application.risk_reasons == [base_reason(venue_type), CROWD]
     assert application.rule_set_version == 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 from collections import Counter
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -25,6 +26,7 @@ from permits.services.applications import application_submit, application_withdr
 from permits.services.permits import permit_post_check
 from permits.services.review import application_decide, application_request_info, application_resubmit
 from permits.sla import sla_sweep
+from permits.tasks import sla_sweep as sla_task
 from portal.accounts.services import oversight_join
 from portal.audit.models import AuditEvent
 from portal.notifications.models import Notification, NotificationPreference
@@ -224,6 +226,25 @@ def test_reminder_at_eighty_percent_goes_once_to_the_assigned_official():
     # then: nothing changes
     assert again == Counter()
     assert footprint() == after
+
+
+def test_the_beat_task_logs_what_a_sweep_did_and_nothing_when_idle(caplog):
+    # given
+    w = world()
+    submit(w)
+    caplog.set_level(logging.INFO, logger=sla_task.__module__)
+
+    # when: beat's task runs before the reminder moment, then at it
+    with time_machine.travel(REMIND - MINUTE, tick=False):
+        idle = sla_task()
+    with time_machine.travel(REMIND, tick=False):
+        acted = sla_task()
+
+    # then: one line, for the run that did something
+    assert (idle, acted) == ({}, {"reminders": 1})
+    assert [r.getMessage() for r in caplog.records if r.name == sla_task.__module__] == [
+        "SLA sweep: 1 reminders"
+    ]
 
 
 @pytest.mark.parametrize("tacit", [True, False], ids=["tacit", "escalation"])

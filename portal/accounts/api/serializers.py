@@ -14,6 +14,7 @@ ROLE_CHOICES = [
     ("entrepreneur", _("Entrepreneur")),
     ("official", _("Official")),
     ("supervisor", _("Supervisor")),
+    ("oversight", _("National oversight")),
     ("council_member", _("Council member")),
     ("api_client", _("API client")),
     ("admin", _("Administrator")),

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from portal.accounts.services import oversight_join
 from tests.factories import (
     ApiClientFactory,
     AuthorityFactory,
@@ -121,6 +123,38 @@ def test_supervisor(client_for):
         "clearance": "high",
         "is_supervisor": True,
     }
+
+
+def test_national_oversight(client_for):
+    # given: the people level-2 escalations of missed deadlines go to
+    user = UserFactory(username="oversight")
+    oversight_join(actor=None, user=user)
+
+    # when
+    body = me(client_for, user)
+
+    # then
+    assert body == {
+        "id": user.pk,
+        "username": "oversight",
+        "roles": ["oversight"],
+        "businesses": [],
+        "authority": None,
+        "clearance": None,
+        "is_supervisor": False,
+    }
+
+
+def test_another_group_gives_no_oversight_role(client_for):
+    # given
+    user = UserFactory()
+    user.groups.add(Group.objects.create(name="Newsletter editors"))
+
+    # when
+    body = me(client_for, user)
+
+    # then
+    assert body["roles"] == []
 
 
 def test_active_council_member(client_for):
@@ -244,22 +278,25 @@ def test_staff_user_is_admin(client_for):
 
 
 def test_roles_combine_in_a_fixed_order(client_for):
-    # given: one person who is an entrepreneur, a supervising official, a council member and staff
+    # given: one person who is an entrepreneur, a supervising official in national oversight, a
+    # council member and staff
     user = EntrepreneurFactory(is_staff=True)
     OfficialProfileFactory(user=user, supervisor=True)
+    oversight_join(actor=None, user=user)
     CouncilMemberFactory(user=user, active_from=timezone.localdate())
 
     # when
     body = me(client_for, user)
 
     # then
-    assert body["roles"] == ["entrepreneur", "official", "supervisor", "council_member", "admin"]
+    assert body["roles"] == ["entrepreneur", "official", "supervisor", "oversight", "council_member", "admin"]
 
 
 def _me_queries(client_for, businesses: int) -> int:
     user = UserFactory()
     MembershipFactory.create_batch(businesses, user=user)
     OfficialProfileFactory(user=user)
+    oversight_join(actor=None, user=user)
     CouncilMemberFactory(user=user, active_from=timezone.localdate())
     client = client_for(user)
     with CaptureQueriesContext(connection) as queries:

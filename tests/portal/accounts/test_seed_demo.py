@@ -141,6 +141,17 @@ def test_demo_bank_is_an_api_client(seeded):
     assert caller.roles == ["api_client"]
 
 
+def test_the_oversight_account_has_the_oversight_role(seeded):
+    # given: the demo data is loaded (fixture)
+    user = User.objects.get(username="oversight")
+
+    # when
+    caller = caller_get(user=user)
+
+    # then
+    assert caller.roles == ["oversight"]
+
+
 def test_every_demo_account_has_the_demo_password_and_flag(seeded):
     # given: the documented accounts
     documented = {f"{code}-{suffix}" for code in AUTHORITY_CODES for suffix, _, _ in SEATS}

@@ -127,6 +127,30 @@ def test_a_failed_delivery_waits_with_capped_backoff_then_gives_up(settings):
     assert row.attempts == services.MAX_ATTEMPTS
 
 
+def test_a_failed_delivery_is_logged_as_a_warning_with_its_error(settings, caplog, time_machine):
+    # given: a mail backend that refuses everything, and a row two attempts from giving up
+    time_machine.move_to(dt.datetime(2026, 11, 27, 6, 0, tzinfo=dt.UTC), tick=False)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9
+    write([UserFactory()])
+    row = Notification.objects.get(channel="email")
+    Notification.objects.filter(pk=row.pk).update(attempts=services.MAX_ATTEMPTS - 2)
+
+    # when
+    services.deliver(row.pk)
+    services.deliver(row.pk)
+
+    # then: the terminal says so at once (the row keeps the same error for the admin)
+    row.refresh_from_db()
+    warnings = [r.getMessage() for r in caplog.records if r.name == services.logger.name]
+    last = services.MAX_ATTEMPTS
+    assert warnings == [
+        f"email notification #{row.pk} not delivered (attempt {last - 1} of {last}, will retry): {row.last_error}",
+        f"email notification #{row.pk} not delivered (attempt {last} of {last}, given up): {row.last_error}",
+    ]
+    assert all(r.levelname == "WARNING" for r in caplog.records if r.name == services.logger.name)
+
+
 def test_the_outbox_sweep_picks_only_what_waits_too_long():
     # given: one fresh pending email, one stale
     ana, bek = UserFactory(), UserFactory()
