@@ -29,7 +29,7 @@ from portal import embedded_db
 BASE_DIR = Path(__file__).resolve().parents[1]
 
 
-def test_database_url() -> str:
+def suite_database_url() -> str:
     """A DATABASE_URL for the test database the suite is using (pytest-django renamed it)."""
     db = connection.settings_dict
     user = quote(db["USER"] or "", safe="")
@@ -37,9 +37,6 @@ def test_database_url() -> str:
     host = quote(db["HOST"] or "", safe="")
     port = f":{db['PORT']}" if db.get("PORT") else ""
     return f"postgresql://{user}{password}@{host}{port}/{quote(db['NAME'], safe='')}"
-
-
-test_database_url.__test__ = False  # a helper, not a test
 
 
 def free_port() -> int:
@@ -52,7 +49,7 @@ def child_env(**overrides: str) -> dict[str, str]:
     """The environment of a child process: this one's, the test database, a small pool, `overrides`."""
     return {
         **os.environ,
-        "DATABASE_URL": test_database_url(),
+        "DATABASE_URL": suite_database_url(),
         "DB_POOL_MIN_SIZE": "1",
         "DB_POOL_MAX_SIZE": "2",
         **overrides,

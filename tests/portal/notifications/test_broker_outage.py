@@ -7,11 +7,7 @@ real Redis again, with a real worker process delivering what the outbox sweep re
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -23,9 +19,7 @@ from portal.notifications import services
 from portal.notifications.models import Notification
 from tests.factories import EntrepreneurFactory
 from tests.permits.factories import DraftApplicationFactory, LicenceTypeFactory
-from tests.portal.health.test_celery_roundtrip import test_database_url
-
-BASE_DIR = Path(__file__).resolve().parents[3]
+from tests.processes import celery_worker
 
 
 def use_broker(url: str) -> None:
@@ -47,7 +41,6 @@ def test_notifications_survive_a_broker_outage_and_arrive_exactly_once():
     use_broker("redis://127.0.0.1:9/0")
     owners = [EntrepreneurFactory() for _ in range(3)]
     low = LicenceTypeFactory(low=True)
-    worker = None
     try:
         # when: three applicants submit; each gets a permit and emails are written
         for owner in owners:
@@ -64,22 +57,11 @@ def test_notifications_survive_a_broker_outage_and_arrive_exactly_once():
         # when: the broker is back, a worker runs, and the outbox sweep re-enqueues what waits
         use_broker(real_broker)
         celery_app.control.purge()
-        env = {
-            **os.environ,
-            "DATABASE_URL": test_database_url(),
-            "DB_POOL_MIN_SIZE": "1",
-            "DB_POOL_MAX_SIZE": "2",
-        }
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo", "--loglevel=WARNING"],
-            cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
-        picked = services.outbox_sweep(now=timezone.now() + dt.timedelta(minutes=5))
-        deadline = time.monotonic() + 60
-        while (
-            emails.filter(status="sent").count() < 3 and time.monotonic() < deadline and worker.poll() is None
-        ):
-            time.sleep(0.25)
+        with celery_worker() as worker:
+            picked = services.outbox_sweep(now=timezone.now() + dt.timedelta(minutes=5))
+            deadline = time.monotonic() + 60
+            while emails.filter(status="sent").count() < 3 and time.monotonic() < deadline and worker.alive():
+                time.sleep(0.25)
 
         # then: each delivered exactly once, and a further sweep finds nothing to do
         assert picked == 3
@@ -87,11 +69,3 @@ def test_notifications_survive_a_broker_outage_and_arrive_exactly_once():
         assert services.outbox_sweep(now=timezone.now() + dt.timedelta(minutes=5)) == 0
     finally:
         use_broker(real_broker)
-        if worker is not None:
-            worker.terminate()
-            try:
-                worker.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
-            worker.stdout.close()

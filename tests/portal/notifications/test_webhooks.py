@@ -5,13 +5,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
-import subprocess
-import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -23,9 +19,7 @@ from portal.notifications.models import Notification, WebhookDelivery
 from portal.notifications.webhooks import SIGNATURE_HEADER, subscription_create
 from tests.factories import ApiClientFactory, EntrepreneurFactory
 from tests.permits.factories import DraftApplicationFactory, LicenceTypeFactory
-from tests.portal.health.test_celery_roundtrip import test_database_url
-
-BASE_DIR = Path(__file__).resolve().parents[3]
+from tests.processes import celery_worker
 
 
 class Receiver:
@@ -175,20 +169,10 @@ def test_the_api_lets_an_api_client_subscribe_and_shows_the_secret_once(client_f
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_delivers_the_signed_webhook(receiver):
     # given: a worker on the configured broker (Redis), pointed at the test database
-    env = {
-        **os.environ,
-        "DATABASE_URL": test_database_url(),
-        "DB_POOL_MIN_SIZE": "1",
-        "DB_POOL_MAX_SIZE": "2",
-    }
     from portal.celery import app as celery_app
 
     celery_app.control.purge()
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo", "--loglevel=WARNING"],
-        cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
+    with celery_worker():
         # when: a permit is issued; the delivery task is enqueued on commit
         subscription = bank_for_a_permit(receiver.url)
         deadline = time.monotonic() + 60
@@ -208,6 +192,3 @@ def test_a_real_worker_delivers_the_signed_webhook(receiver):
             time.sleep(0.1)
             row.refresh_from_db()
         assert (row.status, row.attempts) == ("sent", 1)
-    finally:
-        worker.terminate()
-        worker.wait(timeout=20)
