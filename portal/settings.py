@@ -331,6 +331,8 @@ EMAIL_PORT = _email.get("EMAIL_PORT") or 25
 EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+# Seconds a mail server may stay silent before a send gives up (bounds an attempt's lease).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # Webhook URLs may point at private or loopback addresses only outside production (no SSRF).
 PORTAL_WEBHOOKS_ALLOW_PRIVATE = env.bool("PORTAL_WEBHOOKS_ALLOW_PRIVATE", default=not IS_PRODUCTION)
 # Email notifications besides the in-app ones (each user can opt out per event).

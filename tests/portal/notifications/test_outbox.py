@@ -236,17 +236,12 @@ def test_the_digest_is_chosen_through_the_api(client_for):
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_sends_the_email_to_an_smtp_server():
     # given: a local SMTP sink, and a worker on the configured broker (Redis) sending through it
-    import os
-    import socket
-    import subprocess
-    import sys
     import time
-    from pathlib import Path
 
     from aiosmtpd.controller import Controller
 
     from portal.celery import app as celery_app
-    from tests.portal.health.test_celery_roundtrip import test_database_url
+    from tests.processes import celery_worker, child_env, free_port
 
     class Sink:
         def __init__(self):
@@ -256,46 +251,62 @@ def test_a_real_worker_sends_the_email_to_an_smtp_server():
             self.messages.append((envelope.rcpt_tos, envelope.content.decode()))
             return "250 Message accepted for delivery"
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     sink = Sink()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
     celery_app.control.purge()
-    env = {
-        **os.environ,
-        "DATABASE_URL": test_database_url(),
-        "EMAIL_URL": f"smtp://127.0.0.1:{port}",
-        "DB_POOL_MIN_SIZE": "1",
-        "DB_POOL_MAX_SIZE": "2",
-    }
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo", "--loglevel=WARNING"],
-        cwd=Path(__file__).resolve().parents[3], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
     try:
-        # when: an event is written; its email is handed to the worker after commit
-        ana = UserFactory(email="ana@example.kz", preferred_language="ru")
-        services.notify(
-            recipients=[ana], event="permit.issued", subject_key="KZ-9", payload={"permit": "KZ-9"}
-        )
-        deadline = time.monotonic() + 60
-        while not sink.messages and time.monotonic() < deadline:
-            time.sleep(0.25)
+        with celery_worker(env=child_env(EMAIL_URL=f"smtp://127.0.0.1:{port}")):
+            # when: an event is written; its email is handed to the worker after commit
+            ana = UserFactory(email="ana@example.kz", preferred_language="ru")
+            services.notify(
+                recipients=[ana], event="permit.issued", subject_key="KZ-9", payload={"permit": "KZ-9"}
+            )
+            deadline = time.monotonic() + 60
+            while not sink.messages and time.monotonic() < deadline:
+                time.sleep(0.25)
 
-        # then: one email, in Russian, to her; the outbox row is sent
-        assert len(sink.messages) == 1
-        recipients, content = sink.messages[0]
-        assert recipients == ["ana@example.kz"]
-        assert "KZ-9" in content
-        # the worker commits the row after the SMTP server has answered: wait for that commit
-        row = Notification.objects.get(channel="email")
-        while row.status != "sent" and time.monotonic() < deadline:
-            time.sleep(0.1)
-            row.refresh_from_db()
-        assert (row.status, row.attempts) == ("sent", 1)
+            # then: one email, in Russian, to her; the outbox row is sent
+            assert len(sink.messages) == 1
+            recipients, content = sink.messages[0]
+            assert recipients == ["ana@example.kz"]
+            assert "KZ-9" in content
+            # the worker commits the row after the SMTP server has answered: wait for that commit
+            row = Notification.objects.get(channel="email")
+            while row.status != "sent" and time.monotonic() < deadline:
+                time.sleep(0.1)
+                row.refresh_from_db()
+            assert (row.status, row.attempts) == ("sent", 1)
     finally:
-        worker.terminate()
-        worker.wait(timeout=20)
         controller.stop()
+
+
+def test_the_sweep_leaves_a_live_claim_alone_and_settles_a_dead_one_by_how_far_it_got():
+    # given: two emails claimed by workers at 06:00; one had handed its message to the mail server
+    claimed = dt.datetime(2026, 11, 27, 6, 0, tzinfo=dt.UTC)
+    ana, bek = UserFactory(), UserFactory()
+    with time_machine.travel(claimed - dt.timedelta(minutes=5), tick=False):
+        write([ana], key="APP-2026-000001")
+        write([bek], key="APP-2026-000002")
+    emails = Notification.objects.filter(channel="email")
+    emails.update(status="sending", claimed_at=claimed, attempts=1)
+    emails.filter(recipient=bek).update(handed_over_at=claimed + dt.timedelta(seconds=1))
+
+    # when: the sweep runs while the lease still holds
+    early = services.outbox_sweep(now=claimed + services.DELIVERY_LEASE - dt.timedelta(seconds=1))
+
+    # then: a slow live worker is never taken for a dead one
+    assert early == 0
+    assert set(emails.values_list("status", flat=True)) == {"sending"}
+
+    # when: the lease has run out (the workers died)
+    late = services.outbox_sweep(now=claimed + services.DELIVERY_LEASE + dt.timedelta(seconds=1))
+
+    # then: the email never handed over is sent again; the one handed over is not (at most once)
+    assert late == 1
+    assert dict(emails.values_list("recipient", "status")) == {ana.pk: "pending", bek.pk: "unconfirmed"}
+    assert "not resent" in emails.get(recipient=bek).last_error
+    assert services.deliver(emails.get(recipient=ana).pk) == "sent"
+    assert services.deliver(emails.get(recipient=bek).pk) == "skipped"
+    assert [message.to for message in mail.outbox] == [[ana.email]]
