@@ -124,6 +124,29 @@ def celery_worker(*, env: dict[str, str] | None = None, queue: str | None = None
         worker.stop()
 
 
+@contextmanager
+def celery_beat(*, env: dict[str, str], loglevel: str = "INFO") -> Iterator[Process]:
+    """Celery beat with the portal's database scheduler, waking every second; stopped on exit.
+
+    At DEBUG it logs "beat: Waking up" after each tick: the first one means it has read its schedule.
+    """
+    args = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "portal",
+        "beat",
+        f"--loglevel={loglevel}",
+        "--max-interval=1",
+    ]
+    beat = Process(args, env=env, name="beat")
+    try:
+        yield beat
+    finally:
+        beat.stop()
+
+
 def manage(*args: str, env: dict[str, str]) -> str:
     """Run a management command of this checkout to its end; its output."""
     done = subprocess.run(

@@ -8,13 +8,23 @@ nothing here depends on the date, and the child processes could not share a trav
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import psycopg
 import pytest
 
 from portal.health.tasks import heartbeat
-from tests.processes import OwnPostgres, celery_worker, child_env, http, manage, wait_until, web_server
+from tests.processes import (
+    OwnPostgres,
+    celery_beat,
+    celery_worker,
+    child_env,
+    http,
+    manage,
+    wait_until,
+    web_server,
+)
 
 pytestmark = pytest.mark.outage
 
@@ -42,12 +52,18 @@ def outage_env(server: OwnPostgres) -> dict[str, str]:
     return child_env(DATABASE_URL=server.url, DB_POOL_TIMEOUT="1")
 
 
-def test_web_and_worker_processes_survive_a_postgresql_restart(own_postgres):
-    # given: a running worker (on a queue of its own) and web server, and a token of Ana's
+def test_web_beat_and_worker_processes_survive_a_postgresql_restart(own_postgres, tmp_path):
+    # given: a running worker (on a queue of its own), beat and web server, and a token of Ana's
     queue = f"restart-{uuid.uuid4().hex[:8]}"
     source = f"restart-{uuid.uuid4().hex[:8]}"
     env = outage_env(own_postgres)
-    with celery_worker(env=env, queue=queue) as worker, web_server(env=env) as (server, base):
+    # beat sends to a broker of its own: its periodic tasks must not reach other tests' workers
+    beat_env = {**env, "CELERY_BROKER_URL": "filesystem://", "PORTAL_BROKER_DIR": str(tmp_path / "broker")}
+    with (
+        celery_worker(env=env, queue=queue) as worker,
+        celery_beat(env=beat_env, loglevel="DEBUG") as beat,
+        web_server(env=env) as (server, base),
+    ):
         status, _, issued = http(
             "POST", f"{base}/api/v1/auth/token/", body={"username": "ana", "password": PASSWORD}
         )
@@ -56,6 +72,7 @@ def test_web_and_worker_processes_survive_a_postgresql_restart(own_postgres):
         assert http("GET", f"{base}/api/v1/me/", headers=auth)[0] == 200
         assert http("GET", f"{base}/healthz")[2]["checks"]["database"] == {"ok": True}
         assert wait_until(lambda: "ready." in worker.log(), timeout=60, alive=[worker]), worker.log()
+        assert wait_until(lambda: "beat: Waking up" in beat.log(), timeout=60, alive=[beat]), beat.log()
 
         # when: PostgreSQL stops; requests come, and a task that writes to the database arrives
         own_postgres.halt()
@@ -67,6 +84,7 @@ def test_web_and_worker_processes_survive_a_postgresql_restart(own_postgres):
             admin = http("GET", f"{base}/admin/", headers={"Cookie": "sessionid=" + "x" * 32})
             health = http("GET", f"{base}/healthz")
             retried = wait_until(lambda: "Retry in" in worker.log(), timeout=30, alive=[worker])
+            beat_noticed = wait_until(lambda: "Database gave error" in beat.log(), timeout=30, alive=[beat])
         finally:
             own_postgres.resume()
 
@@ -84,6 +102,8 @@ def test_web_and_worker_processes_survive_a_postgresql_restart(own_postgres):
         # and the worker logged the failure and scheduled a retry instead of dropping the task
         assert retried, worker.log()
         assert "OperationalError" in worker.log()
+        # and beat logged that it could not read its schedule, and kept its own
+        assert beat_noticed, beat.log()
 
         # when: PostgreSQL is back (resumed above)
         answered = wait_until(
@@ -108,3 +128,8 @@ def test_web_and_worker_processes_survive_a_postgresql_restart(own_postgres):
         assert row is not None, worker.log()
         assert row[0].startswith("celery@")
         assert worker.alive()
+        # and beat, still the same process, reads its schedule again: no new error over three ticks
+        errors = beat.log().count("Database gave error")
+        time.sleep(3)
+        assert beat.alive()
+        assert beat.log().count("Database gave error") == errors, beat.log()
