@@ -8,6 +8,7 @@ dedupe key (event, subject, recipient, channel) is unique, so no one gets the sa
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import smtplib
 from collections.abc import Iterable
@@ -205,13 +206,20 @@ def deliver(notification_id: int) -> str:
 def _send_email(notification: Notification, claim) -> None:
     subject, body = _render(notification)
     message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [notification.recipient.email])
-    with get_connection() as backend:  # opens the connection: connect, greeting, TLS, login
+    backend = get_connection()
+    backend.open()  # SMTP: connect, greeting, TLS, login
+    try:
         smtp = getattr(backend, "connection", None)
         if smtp is not None:  # the SMTP backend: finish the greeting too, so only the message is left
             smtp.ehlo_or_helo_if_needed()
         notification.handed_over_at = timezone.now()
         claim.update(handed_over_at=notification.handed_over_at)
         backend.send_messages([message])
+    finally:
+        # A failed QUIT after the server took the message must not pass for a failed send (which
+        # would be retried): once sent, how the connection ends does not matter.
+        with contextlib.suppress(Exception):
+            backend.close()
 
 
 # The mail server's own refusals: it answered, so the message was certainly not accepted.
@@ -219,7 +227,8 @@ SMTP_ANSWERS = (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused)
 
 
 # How long a claimed row may stay `sending` before the sweep takes its worker for dead: twice the
-# hard time limit after which Celery kills a task, so no live attempt is ever mistaken for a dead one.
+# hard time limit after which Celery (its prefork pool, as deployed) kills a task, so no live attempt
+# is ever mistaken for a dead one.
 DELIVERY_LEASE = dt.timedelta(seconds=2 * settings.CELERY_TASK_TIME_LIMIT)
 
 INTERRUPTED = (
