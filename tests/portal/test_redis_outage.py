@@ -74,9 +74,11 @@ def portal_on(redis_server, settings, monkeypatch):
             "LOCATION": redis_server.url(1),
         }
     }
+    # The broker this process publishes to, read before it is moved: handing back the test's own
+    # (stopped) server would leave every later test that publishes a task failing to connect.
+    real_broker = celery_app.conf.broker_url
     settings.CELERY_BROKER_URL = redis_server.url(0)
     settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-    real_broker = django_settings.CELERY_BROKER_URL
     use_broker(redis_server.url(0))
     # DRF read the rates into the class attribute at import time; patch it, keeping the other scopes.
     rates = {**ScopedRateThrottle.THROTTLE_RATES, "login": "3/minute", "verify": "3/minute"}
