@@ -19,7 +19,6 @@ from tests.processes import (
     OwnPostgres,
     celery_beat,
     celery_worker,
-    child_env,
     http,
     manage,
     wait_until,
@@ -41,15 +40,15 @@ def own_postgres():
             "from portal.accounts.models import User;"
             f"User.objects.create_superuser('ana', 'ana@example.kz', {PASSWORD!r})"
         )
-        manage("shell", "-c", prepare, env=child_env(DATABASE_URL=server.url))
+        manage("shell", "-c", prepare, env={"DATABASE_URL": server.url})
         yield server
     finally:
         server.close()
 
 
 def outage_env(server: OwnPostgres) -> dict[str, str]:
-    # A request waits at most a second for a connection while the database is away.
-    return child_env(DATABASE_URL=server.url, DB_POOL_TIMEOUT="1")
+    # The children's database is the test's own; a request waits at most a second for a connection while the database is away.
+    return {"DATABASE_URL": server.url, "DB_POOL_TIMEOUT": "1"}
 
 
 def test_web_beat_and_worker_processes_survive_a_postgresql_restart(own_postgres, tmp_path):

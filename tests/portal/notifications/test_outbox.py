@@ -239,7 +239,7 @@ def test_a_real_worker_sends_the_email_to_an_smtp_server():
     import time
 
     from portal.celery import app as celery_app
-    from tests.services import SmtpSink, celery_worker
+    from tests.processes import SmtpSink, celery_worker
 
     celery_app.control.purge()
     with SmtpSink() as sink, celery_worker(env={"EMAIL_URL": sink.url}):

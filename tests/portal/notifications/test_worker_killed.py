@@ -9,15 +9,11 @@ clock, and the sweep is given a moment just past the dead attempt's lease, read 
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import hashlib
 import hmac
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from portal.celery import app as celery_app
 from portal.notifications import services
@@ -25,86 +21,10 @@ from portal.notifications.models import Notification, WebhookDelivery
 from portal.notifications.tasks import deliver_notification
 from portal.notifications.webhooks import SIGNATURE_HEADER
 from tests.factories import UserFactory
-from tests.portal.notifications.test_webhooks import bank_for_a_permit
-from tests.processes import celery_worker, child_env, free_port, wait_until
+from tests.portal.notifications.test_webhooks import Receiver, bank_for_a_permit
+from tests.processes import SmtpSink, celery_worker, wait_until
 
 pytestmark = [pytest.mark.needs_redis, pytest.mark.django_db(transaction=True)]
-
-
-class HoldingSmtpServer:
-    """A local SMTP server that holds its first client at one step (`ehlo` or `data`) until released.
-
-    Holding at `data` means it has the whole message (and counts it) but has not answered yet: the
-    moment when a sender cannot know whether the message was accepted.
-    """
-
-    def __init__(self, hold_at: str):
-        self.hold_at = hold_at
-        self.messages: list[tuple[list[str], str]] = []
-        self.holding = threading.Event()
-        self.released = threading.Event()
-        self._held_once = False
-        self.port = free_port()
-        self.url = f"smtp://127.0.0.1:{self.port}"
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
-        self._controller.start()
-
-    async def _hold(self, step: str) -> None:
-        if step != self.hold_at or self._held_once:
-            return
-        self._held_once = True
-        self.holding.set()
-        while not self.released.is_set():
-            await asyncio.sleep(0.05)
-
-    async def handle_EHLO(self, server, session, envelope, hostname, responses):
-        await self._hold("ehlo")
-        session.host_name = hostname
-        return responses
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, envelope.content.decode()))
-        await self._hold("data")
-        return "250 Message accepted for delivery"
-
-    def close(self) -> None:
-        self.released.set()
-        self._controller.stop()
-
-
-class HoldingReceiver:
-    """A webhook endpoint that records every request and holds the first one open until released."""
-
-    def __init__(self):
-        self.received: list[tuple[dict, bytes]] = []
-        self.holding = threading.Event()
-        self.released = threading.Event()
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                owner.received.append((dict(self.headers), body))
-                if len(owner.received) == 1:
-                    owner.holding.set()
-                    owner.released.wait(60)
-                try:
-                    self.send_response(204)
-                    self.end_headers()
-                except OSError:  # the sender is gone
-                    pass
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/portal"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.released.set()
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def past_the_lease(row: Notification) -> dt.datetime:
@@ -112,29 +32,30 @@ def past_the_lease(row: Notification) -> dt.datetime:
     return row.claimed_at + services.DELIVERY_LEASE + dt.timedelta(seconds=1)
 
 
-def notify_ana() -> Notification:
-    ana = UserFactory(email="ana@example.kz", preferred_language="en")
-    services.notify(recipients=[ana], event="permit.issued", subject_key="KZ-7", payload={"permit": "KZ-7"})
-    return Notification.objects.get(channel="email")
+def email_ana_and_kill_the_worker_held_by(smtp: SmtpSink) -> Notification:
+    """Ana's email row, as left by a worker killed while `smtp` held it; the server is released."""
+    celery_app.control.purge()
+    with celery_worker(env={"EMAIL_URL": smtp.url}) as first:
+        ana = UserFactory(email="ana@example.kz", preferred_language="en")
+        services.notify(
+            recipients=[ana], event="permit.issued", subject_key="KZ-7", payload={"permit": "KZ-7"}
+        )
+        row = Notification.objects.get(channel="email")
+        assert wait_until(smtp.holding.is_set, timeout=60, alive=[first]), first.log()
+        first.kill()
+    smtp.release()
+    row.refresh_from_db()
+    return row
 
 
 def test_an_email_whose_worker_died_before_handing_it_over_is_sent_once_by_the_next_worker():
     # given: a mail server that holds the first worker at its greeting
-    smtp = HoldingSmtpServer(hold_at="ehlo")
-    env = child_env(EMAIL_URL=smtp.url)
-    celery_app.control.purge()
-    try:
-        with celery_worker(env=env) as first:
-            row = notify_ana()
-            assert wait_until(smtp.holding.is_set, timeout=60, alive=[first]), first.log()
-
-            # when: the worker is killed while connecting
-            first.kill()
-        smtp.released.set()
-        row.refresh_from_db()
+    with SmtpSink(hold_at="ehlo") as smtp:
+        # when: the worker is killed while connecting
+        row = email_ana_and_kill_the_worker_held_by(smtp)
         assert (row.status, row.handed_over_at, row.attempts) == ("sending", None, 1)
 
-        with celery_worker(env=env) as second:
+        with celery_worker(env={"EMAIL_URL": smtp.url}) as second:
             # when: the sweep finds the dead attempt's lease run out; a new worker takes the row
             picked = services.outbox_sweep(now=past_the_lease(row))
             sent = wait_until(
@@ -151,28 +72,17 @@ def test_an_email_whose_worker_died_before_handing_it_over_is_sent_once_by_the_n
             row.refresh_from_db()
             assert (row.status, row.attempts) == ("sent", 2)
             assert services.outbox_sweep(now=past_the_lease(row)) == 0
-    finally:
-        smtp.close()
 
 
 def test_an_email_whose_worker_died_after_the_server_took_it_is_never_sent_again():
     # given: a mail server that holds the first worker after receiving the whole message
-    smtp = HoldingSmtpServer(hold_at="data")
-    env = child_env(EMAIL_URL=smtp.url)
-    celery_app.control.purge()
-    try:
-        with celery_worker(env=env) as first:
-            row = notify_ana()
-            assert wait_until(smtp.holding.is_set, timeout=60, alive=[first]), first.log()
-
-            # when: the worker is killed before it hears the server's answer
-            first.kill()
-        smtp.released.set()
-        row.refresh_from_db()
+    with SmtpSink(hold_at="data") as smtp:
+        # when: the worker is killed before it hears the server's answer
+        row = email_ana_and_kill_the_worker_held_by(smtp)
         assert row.status == "sending"
         assert row.handed_over_at is not None
 
-        with celery_worker(env=env) as second:
+        with celery_worker(env={"EMAIL_URL": smtp.url}) as second:
             # when: the sweep finds the dead attempt, and the broker hands the task out again
             picked = services.outbox_sweep(now=past_the_lease(row))
             deliver_notification.delay(row.pk)
@@ -186,13 +96,11 @@ def test_an_email_whose_worker_died_after_the_server_took_it_is_never_sent_again
             assert (row.status, row.attempts) == ("unconfirmed", 1)
             assert "not resent" in row.last_error
             assert services.outbox_sweep(now=past_the_lease(row)) == 0
-    finally:
-        smtp.close()
 
 
 def test_a_webhook_whose_worker_died_mid_request_is_sent_again_with_the_same_delivery_id():
     # given: a receiver that holds the first delivery open
-    receiver = HoldingReceiver()
+    receiver = Receiver(hold_first=True)
     celery_app.control.purge()
     try:
         with celery_worker() as first:
@@ -201,7 +109,7 @@ def test_a_webhook_whose_worker_died_mid_request_is_sent_again_with_the_same_del
 
             # when: the worker is killed while waiting for the receiver's answer
             first.kill()
-        receiver.released.set()
+        receiver.release()
         row = Notification.objects.get(channel="webhook")
         assert row.status == "sending"
 
