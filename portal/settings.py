@@ -67,6 +67,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a database outage anywhere below (middleware included) is a JSON 503, not a 500.
+    "portal.api.middleware.DatabaseOutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -119,12 +121,21 @@ if "host" in _db_options and not _db.get("HOST"):  # a unix-socket URL: ?host=/p
     _db["HOST"] = _db_options.pop("host")
 _db["HOST"] = unquote(_db.get("HOST") or "")  # a unix-socket URL: postgresql://user@%2Fpath/name
 # psycopg's connection pool replaces persistent connections (CONN_MAX_AGE must stay 0 with a pool).
+# Surviving a database restart: each connection is checked as it leaves the pool (CONN_HEALTH_CHECKS
+# is Django's switch for the pool's `check`), so one broken by the restart is thrown away and
+# replaced instead of failing a request; a request waits at most DB_POOL_TIMEOUT seconds for a
+# connection, so while the database is down it is answered 503 quickly rather than hanging; and the
+# pool gives up a reconnection attempt (whose retries back off 1 s, 2 s, 4 s...) after
+# DB_POOL_RECONNECT_TIMEOUT seconds, so the next request starts a fresh one: once the database is
+# back, the same processes serve again within seconds, without a restart.
 _db_options["pool"] = {
     "min_size": env.int("DB_POOL_MIN_SIZE", default=1),
     "max_size": env.int("DB_POOL_MAX_SIZE", default=24),
-    "timeout": env.float("DB_POOL_TIMEOUT", default=20.0),
+    "timeout": env.float("DB_POOL_TIMEOUT", default=5.0),
+    "reconnect_timeout": env.float("DB_POOL_RECONNECT_TIMEOUT", default=5.0),
 }
 _db["CONN_MAX_AGE"] = 0
+_db["CONN_HEALTH_CHECKS"] = True
 _db["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=f"test_{_db['NAME']}")}
 DATABASES = {"default": _db}
 
@@ -339,6 +350,8 @@ EMAIL_PORT = _email.get("EMAIL_PORT") or 25
 EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+# Seconds a mail server may stay silent before a send gives up (bounds an attempt's lease).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # Webhook URLs may point at private or loopback addresses only outside production (no SSRF).
 PORTAL_WEBHOOKS_ALLOW_PRIVATE = env.bool("PORTAL_WEBHOOKS_ALLOW_PRIVATE", default=not IS_PRODUCTION)
 # Email notifications besides the in-app ones (each user can opt out per event).

@@ -26,6 +26,7 @@ class ErrorCode(models.TextChoices):
     TOO_LARGE = "too_large", _("The request is too large.")
     THROTTLED = "throttled", _("Too many requests.")
     SERVER_ERROR = "server_error", _("Something went wrong on our side; the error was logged.")
+    UNAVAILABLE = "unavailable", _("The service is briefly unavailable; retry shortly.")
 
 
 class DomainError(Exception):

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from portal.api.errors import DomainError, ErrorCode
+
+logger = logging.getLogger("portal.api")
+
+# What the database raises when it cannot be reached or its connection broke (a restart, a failover,
+# a pool with no connection to give within its timeout): the request may succeed if repeated.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+# Seconds a client should wait before repeating a request refused while the database is away.
+RETRY_AFTER_SECONDS = 5
 
 # DRF's own default codes, mapped onto ours where the names differ.
 _DRF_CODES = {
@@ -33,7 +44,18 @@ def _flatten(detail) -> object:
     return str(detail)
 
 
+def database_unavailable_body() -> dict:
+    return error_body(ErrorCode.UNAVAILABLE, "The database is unavailable; retry shortly.")
+
+
 def api_exception_handler(exc, context):
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        logger.warning("database unavailable: %s", exc)
+        return Response(
+            database_unavailable_body(),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, exc.detail, exc.fields), status=exc.status_code)
     if isinstance(exc, Http404):

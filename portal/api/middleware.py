@@ -1,14 +1,22 @@
-"""JSON errors under /api/ for what escapes DRF: unknown paths, unstorable queries, unexpected exceptions."""
+"""JSON errors under /api/ for what escapes DRF: unknown paths, unstorable queries, unexpected exceptions;
+and a JSON 503 on every path while the database is unreachable."""
 
 from __future__ import annotations
 
 import logging
+import sys
 
+from django.core.signals import got_request_exception
 from django.http import JsonResponse
 from django.utils.log import log_response
 
 from portal.api.errors import ErrorCode
-from portal.api.exceptions import error_body
+from portal.api.exceptions import (
+    DATABASE_UNAVAILABLE,
+    RETRY_AFTER_SECONDS,
+    database_unavailable_body,
+    error_body,
+)
 
 logger = logging.getLogger("portal.api")
 
@@ -32,6 +40,54 @@ def _nul_query_params(request) -> list[str]:
     ]
 
 
+def database_unavailable_response() -> JsonResponse:
+    response = JsonResponse(database_unavailable_body(), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+_OUTAGE_ATTRIBUTE = "_portal_database_unavailable"
+
+
+def _note_database_outage(sender, request=None, **kwargs) -> None:
+    """Mark the request when the exception Django is turning into a 500 is the database's absence.
+
+    Django converts an exception into a response at every middleware layer, so one raised by another
+    middleware (the session saved on the way out, a lookup of request.user) never reaches an outer
+    middleware as an exception; this signal, sent while the exception is being handled, is the one
+    place that sees all of them.
+    """
+    if request is not None and isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+        setattr(request, _OUTAGE_ATTRIBUTE, True)
+
+
+got_request_exception.connect(_note_database_outage, dispatch_uid="portal.api.database_outage")
+
+
+class DatabaseOutageMiddleware:
+    """While the database is down every path answers a JSON 503 `unavailable` with Retry-After.
+
+    First in MIDDLEWARE, so it also replaces the 500 (a traceback page with DEBUG on) that Django
+    makes of a database error raised in any middleware below it. DRF views never get here with one:
+    the API's exception handler answers the same 503 itself.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if getattr(request, _OUTAGE_ATTRIBUTE, False):
+            return database_unavailable_response()
+        return response
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, DATABASE_UNAVAILABLE):
+            logger.warning("database unavailable on %s %s: %s", request.method, request.path, exception)
+            return database_unavailable_response()
+        return None
+
+
 class ApiErrorMiddleware:
     """Turns an unhandled exception in an API view into a logged, JSON 500 (DEBUG on or off)."""
 
@@ -53,8 +109,8 @@ class ApiErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not is_api_request(request):
-            return None
+        if not is_api_request(request) or isinstance(exception, DATABASE_UNAVAILABLE):
+            return None  # an outage is DatabaseOutageMiddleware's 503, not a 500
         response = json_error(ErrorCode.SERVER_ERROR, 500)
         # One record, with the traceback; marking the response logged keeps Django's request log
         # from writing a second, traceback-less "Internal Server Error" for the same request.

@@ -14,8 +14,13 @@ class Channel(models.TextChoices):
 
 class NotificationStatus(models.TextChoices):
     PENDING = "pending", _("Pending delivery")
+    # Claimed by a worker for one delivery attempt (a lease from `claimed_at`); see services.deliver.
+    SENDING = "sending", _("Being delivered")
     SENT = "sent", _("Delivered")
     FAILED = "failed", _("Failed")
+    # An email handed to the mail server by a worker that died before hearing its answer: most likely
+    # delivered, never resent (at most once).
+    UNCONFIRMED = "unconfirmed", _("Handed to the mail server, delivery not confirmed")
 
 
 class Notification(models.Model):
@@ -38,6 +43,10 @@ class Notification(models.Model):
     # When the outbox sweep should (re)try delivery; capped exponential backoff after failures.
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
+    # The current delivery attempt: when a worker claimed the row, and (email) when it handed the
+    # message to the mail server. Both are committed before the step they announce.
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    handed_over_at = models.DateTimeField(_("handed to the mail server at"), null=True, blank=True)
     # An email held for the recipient's daily digest rather than sent on its own.
     in_digest = models.BooleanField(_("held for the daily digest"), default=False, db_default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -55,6 +64,12 @@ class Notification(models.Model):
                 fields=["next_attempt_at"],
                 name="notification_pending_idx",
                 condition=models.Q(status="pending"),
+            ),
+            # The outbox sweep looks for attempts whose worker died (a lease that ran out).
+            models.Index(
+                fields=["claimed_at"],
+                name="notification_sending_idx",
+                condition=models.Q(status="sending"),
             ),
         ]
 

@@ -8,15 +8,17 @@ dedupe key (event, subject, recipient, channel) is unique, so no one gets the sa
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
+import smtplib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection, send_mail
 from django.db import transaction
 from django.utils import timezone
 
@@ -206,7 +208,34 @@ def _render(notification: Notification) -> tuple[str, str]:
 
 
 def deliver(notification_id: int) -> str:
-    """Send one pending notification; safe to run twice or at once (locked, state-checked)."""
+    """Deliver one pending notification: claim it, send it, mark it sent (each step committed).
+
+    Safe to run twice or at once, and safe when the worker is killed at any point (SIGKILL, OOM, a
+    lost machine): the broker gives the task back or the outbox sweep re-enqueues the row, and the
+    row says how far the dead attempt got.
+
+    1. Claim: in a transaction of its own the row goes `pending` -> `sending` with `claimed_at`,
+       the start of a lease (DELIVERY_LEASE). Only a `pending` row can be claimed, so a second run
+       (a redelivered task, the sweep's copy) finds nothing to do. No row lock or transaction is
+       held while talking to the outside world.
+    2. Send. An email is marked `handed_over_at` (committed) once the connection to the mail server
+       is open and greeted, just before the message itself goes out.
+    3. Mark `sent` (or back to `pending` with backoff when the server refused).
+
+    What a dead attempt means, as the sweep finds its lease run out (`recover_abandoned`):
+    - An email not yet handed over was certainly not accepted (a mail server accepts a message only
+      once it has all of it), so the row goes back to `pending` and is sent once.
+    - An email handed over may have been accepted: the server may have taken the whole message and
+      the worker died before hearing the answer (RFC 1047). Sending it again could deliver it twice,
+      so it is not resent: the row becomes `unconfirmed`. This is DESIGN §6's at-most-once per event
+      and recipient; the window is the few milliseconds of one SMTP exchange.
+    - A webhook is sent again. Each carries the row's id in X-Portal-Delivery, the same on every
+      attempt, so a receiver that keeps the ids it has seen processes the event once: webhooks are
+      at least once with a delivery id, which receivers are told to deduplicate on.
+
+    The lease must outlast any live attempt, or the sweep would take a slow send for a dead one: it
+    is twice the task's hard time limit, and sends are bounded (EMAIL_TIMEOUT, the webhook timeout).
+    """
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update(skip_locked=True, of=("self",))
@@ -216,51 +245,132 @@ def deliver(notification_id: int) -> str:
         )
         if notification is None:
             return "skipped"
+        notification.status = NotificationStatus.SENDING
+        notification.claimed_at = timezone.now()
+        notification.handed_over_at = None
         notification.attempts += 1
-        try:
-            if notification.channel == Channel.EMAIL:
-                subject, body = _render(notification)
-                send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [notification.recipient.email])
-            elif notification.channel == Channel.WEBHOOK:
-                webhooks.post(notification)
-        except Exception as exc:
-            notification.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if notification.attempts >= MAX_ATTEMPTS:
-                notification.status = NotificationStatus.FAILED
-                notification.next_attempt_at = None
-            else:
-                notification.next_attempt_at = timezone.now() + backoff(notification.attempts)
-            notification.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
-            # The row keeps the error for the admin; the log is where an operator sees it happen.
-            logger.warning(
-                "%s notification #%s not delivered (attempt %s of %s, %s): %s",
-                notification.channel,
-                notification.pk,
-                notification.attempts,
-                MAX_ATTEMPTS,
-                "given up" if notification.status == NotificationStatus.FAILED else "will retry",
-                notification.last_error,
-            )
-            return "failed"
-        notification.status = NotificationStatus.SENT
-        notification.sent_at = timezone.now()
-        notification.next_attempt_at = None
-        notification.save(update_fields=["attempts", "status", "sent_at", "next_attempt_at"])
-        return "sent"
+        notification.save(update_fields=["status", "claimed_at", "handed_over_at", "attempts"])
+    claim = Notification.objects.filter(
+        pk=notification.pk, status=NotificationStatus.SENDING, claimed_at=notification.claimed_at
+    )
+    try:
+        if notification.channel == Channel.EMAIL:
+            _send_email(notification, claim)
+        elif notification.channel == Channel.WEBHOOK:
+            webhooks.post(notification)
+    except Exception as exc:
+        if notification.handed_over_at is not None and not isinstance(exc, SMTP_ANSWERS):
+            # cut off mid-message (a timeout, a dropped connection): as uncertain as a dead worker
+            claim.update(status=NotificationStatus.UNCONFIRMED, next_attempt_at=None, last_error=INTERRUPTED)
+            return "unconfirmed"
+        if notification.attempts >= MAX_ATTEMPTS:
+            status, next_attempt_at = NotificationStatus.FAILED, None
+        else:
+            status = NotificationStatus.PENDING
+            next_attempt_at = timezone.now() + backoff(notification.attempts)
+        claim.update(
+            status=status,
+            next_attempt_at=next_attempt_at,
+            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+            claimed_at=None,
+            handed_over_at=None,
+        )
+        # The row keeps the error for the admin; the log is where an operator sees it happen.
+        logger.warning(
+            "%s notification #%s not delivered (attempt %s of %s, %s): %s: %s",
+            notification.channel,
+            notification.pk,
+            notification.attempts,
+            MAX_ATTEMPTS,
+            "given up" if status == NotificationStatus.FAILED else "will retry",
+            type(exc).__name__,
+            exc,
+        )
+        return "failed"
+    claim.update(status=NotificationStatus.SENT, sent_at=timezone.now(), next_attempt_at=None)
+    return "sent"
+
+
+def _send_email(notification: Notification, claim) -> None:
+    subject, body = _render(notification)
+    message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [notification.recipient.email])
+    backend = get_connection()
+    backend.open()  # SMTP: connect, greeting, TLS, login
+    try:
+        smtp = getattr(backend, "connection", None)
+        if smtp is not None:  # the SMTP backend: finish the greeting too, so only the message is left
+            smtp.ehlo_or_helo_if_needed()
+        notification.handed_over_at = timezone.now()
+        claim.update(handed_over_at=notification.handed_over_at)
+        backend.send_messages([message])
+    finally:
+        # A failed QUIT after the server took the message must not pass for a failed send (which
+        # would be retried): once sent, how the connection ends does not matter.
+        with contextlib.suppress(Exception):
+            backend.close()
+
+
+# The mail server's own refusals: it answered, so the message was certainly not accepted.
+SMTP_ANSWERS = (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused)
+
+
+# How long a claimed row may stay `sending` before the sweep takes its worker for dead: twice the
+# hard time limit after which Celery (its prefork pool, as deployed) kills a task, so no live attempt
+# is ever mistaken for a dead one.
+DELIVERY_LEASE = dt.timedelta(seconds=2 * settings.CELERY_TASK_TIME_LIMIT)
+
+INTERRUPTED = (
+    "Cut off after handing the email to the mail server, before hearing its answer; "
+    "not resent, so that it cannot arrive twice."
+)
+
+
+def recover_abandoned(*, now: dt.datetime) -> list[int]:
+    """Settle the attempts whose worker died (lease run out); the ids that may be sent again.
+
+    See `deliver` for why an email handed to the mail server is not resent and the rest are.
+    """
+    cutoff = now - DELIVERY_LEASE
+    with transaction.atomic():
+        rows = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(status=NotificationStatus.SENDING, claimed_at__lt=cutoff)
+            .values_list("id", "channel", "handed_over_at", "attempts")[:1000]
+        )
+        unconfirmed = [pk for pk, channel, handed, _ in rows if channel == Channel.EMAIL and handed]
+        spent = [pk for pk, _, _, attempts in rows if attempts >= MAX_ATTEMPTS and pk not in unconfirmed]
+        again = [pk for pk, *_ in rows if pk not in unconfirmed and pk not in spent]
+        Notification.objects.filter(pk__in=unconfirmed).update(
+            status=NotificationStatus.UNCONFIRMED, next_attempt_at=None, last_error=INTERRUPTED
+        )
+        Notification.objects.filter(pk__in=spent).update(
+            status=NotificationStatus.FAILED, next_attempt_at=None, last_error="The worker stopped mid-send."
+        )
+        Notification.objects.filter(pk__in=again).update(
+            status=NotificationStatus.PENDING,
+            next_attempt_at=now,
+            claimed_at=None,
+            handed_over_at=None,
+            last_error="The worker stopped mid-send; sent again.",
+        )
+    return again
 
 
 def outbox_sweep(
     *, now: dt.datetime | None = None, stale_after: dt.timedelta = dt.timedelta(minutes=2)
 ) -> int:
-    """Re-enqueue what still waits: due retries, and rows whose first delivery never happened."""
+    """Re-enqueue what still waits: due retries, rows whose first delivery never happened, and the
+    attempts of workers that died mid-send (`recover_abandoned`)."""
     now = now or timezone.now()
+    again = recover_abandoned(now=now)
     ids = list(
         Notification.objects.filter(status=NotificationStatus.PENDING, next_attempt_at__lte=now - stale_after)
+        .exclude(pk__in=again)
         .order_by("next_attempt_at")
         .values_list("id", flat=True)[:1000]
     )
-    enqueue(ids, probe=True)
-    return len(ids)
+    enqueue(again + ids, probe=True)
+    return len(again) + len(ids)
 
 
 def digest_send(*, now: dt.datetime | None = None) -> int:

@@ -26,7 +26,7 @@ from portal.notifications import services
 from portal.notifications.models import Notification
 from tests.factories import PASSWORD, EntrepreneurFactory
 from tests.permits.factories import DraftApplicationFactory, LicenceTypeFactory
-from tests.services import RedisServer, SmtpSink, celery_worker, use_broker, wait_until
+from tests.processes import RedisServer, SmtpSink, celery_worker, use_broker, wait_until
 
 ALMATY = ZoneInfo("Asia/Almaty")
 API = "/api/v1"
@@ -74,9 +74,11 @@ def portal_on(redis_server, settings, monkeypatch):
             "LOCATION": redis_server.url(1),
         }
     }
+    # The broker this process publishes to, read before it is moved: handing back the test's own
+    # (stopped) server would leave every later test that publishes a task failing to connect.
+    real_broker = celery_app.conf.broker_url
     settings.CELERY_BROKER_URL = redis_server.url(0)
     settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-    real_broker = django_settings.CELERY_BROKER_URL
     use_broker(redis_server.url(0))
     # DRF read the rates into the class attribute at import time; patch it, keeping the other scopes.
     rates = {**ScopedRateThrottle.THROTTLE_RATES, "login": "3/minute", "verify": "3/minute"}
@@ -109,7 +111,7 @@ def test_with_redis_down_the_portal_serves_and_the_notifications_arrive_once_aft
             }
         ) as worker,
     ):
-        assert wait_until(lambda: bool(celery_app.control.ping(timeout=0.5))), worker.output()
+        assert wait_until(lambda: bool(celery_app.control.ping(timeout=0.5))), worker.log()
         assert APIClient().get(f"{API}/catalogue/activities/").status_code == 200  # a warm process
 
         # when: Redis stops; the applicants sign in, submit and look around
@@ -169,10 +171,10 @@ def test_with_redis_down_the_portal_serves_and_the_notifications_arrive_once_aft
         # when: Redis is back on the same port, nothing restarted, and the outbox sweep runs
         redis_server.start()
         picked = services.outbox_sweep(now=timezone.now() + dt.timedelta(minutes=5))
-        wait_until(lambda: emails.filter(status="sent").count() == emails.count() or not worker.alive)
+        wait_until(lambda: emails.filter(status="sent").count() == emails.count(), alive=[worker])
 
         # then: each email was delivered exactly once, by the worker that lived through the outage
-        assert worker.alive, worker.output()
+        assert worker.alive(), worker.log()
         assert picked == emails.count()
         assert set(emails.values_list("status", "attempts")) == {("sent", 1)}
         expected = Counter(emails.values_list("recipient__email", flat=True))
@@ -187,7 +189,7 @@ def test_with_redis_down_the_portal_serves_and_the_notifications_arrive_once_aft
         assert Counter(to for recipients, _ in sink.messages for to in recipients) == expected
 
         # when: the cache's outage has been remembered long enough and someone signs in
-        assert wait_until(lambda: not cache.outage.skip(), timeout=10, step=0.1)
+        assert wait_until(lambda: not cache.outage.skip(), timeout=10, interval=0.1)
         later = Timed(REMOTE_ADDR="192.0.2.45").sign_in(owners[1].username)
 
         # then: the throttles count in Redis again

@@ -6,14 +6,13 @@ either way, never eager mode.
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import pytest
 
 from portal.health.models import Heartbeat
 from portal.health.tasks import heartbeat
-from tests.services import celery_worker
+from tests.processes import celery_worker, wait_until
 
 
 @pytest.mark.django_db(transaction=True)
@@ -21,17 +20,13 @@ def test_task_runs_in_a_separate_worker_process():
     # given: a worker on a queue of its own, pointed at the test database
     queue = f"roundtrip-{uuid.uuid4().hex[:8]}"
     source = f"roundtrip-{uuid.uuid4().hex}"
-    with celery_worker(queues=[queue]) as worker:
+    with celery_worker(queue=queue) as worker:
         # when
         heartbeat.apply_async(args=[source], queue=queue)
 
         # then
-        deadline = time.monotonic() + 60
-        beat = None
-        while beat is None and time.monotonic() < deadline and worker.alive:
-            beat = Heartbeat.objects.filter(source=source).first()
-            time.sleep(0.25)
-        assert worker.alive, f"worker exited early:\n{worker.output()}"
+        beat = wait_until(lambda: Heartbeat.objects.filter(source=source).first(), timeout=60, alive=[worker])
+        assert worker.alive(), f"worker exited early:\n{worker.log()}"
         assert beat is not None, "the worker did not run the task within 60 s"
         assert beat.worker.startswith("celery@")
         assert beat.worker != ""

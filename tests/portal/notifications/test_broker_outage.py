@@ -19,7 +19,7 @@ from portal.notifications import services
 from portal.notifications.models import Notification
 from tests.factories import EntrepreneurFactory
 from tests.permits.factories import DraftApplicationFactory, LicenceTypeFactory
-from tests.services import celery_worker, use_broker, wait_until
+from tests.processes import celery_worker, use_broker, wait_until
 
 
 @pytest.mark.needs_redis
@@ -48,7 +48,7 @@ def test_notifications_survive_a_broker_outage_and_arrive_exactly_once():
         celery_app.control.purge()
         with celery_worker() as worker:
             picked = services.outbox_sweep(now=timezone.now() + dt.timedelta(minutes=5))
-            wait_until(lambda: emails.filter(status="sent").count() == 3 or not worker.alive)
+            wait_until(lambda: emails.filter(status="sent").count() == 3, alive=[worker])
 
             # then: each delivered exactly once, and a further sweep finds nothing to do
             assert picked == 3

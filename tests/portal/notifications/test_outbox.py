@@ -263,7 +263,7 @@ def test_a_real_worker_sends_the_email_to_an_smtp_server():
     import time
 
     from portal.celery import app as celery_app
-    from tests.services import SmtpSink, celery_worker
+    from tests.processes import SmtpSink, celery_worker
 
     celery_app.control.purge()
     with SmtpSink() as sink, celery_worker(env={"EMAIL_URL": sink.url}):
@@ -287,3 +287,33 @@ def test_a_real_worker_sends_the_email_to_an_smtp_server():
             time.sleep(0.1)
             row.refresh_from_db()
         assert (row.status, row.attempts) == ("sent", 1)
+
+
+def test_the_sweep_leaves_a_live_claim_alone_and_settles_a_dead_one_by_how_far_it_got():
+    # given: two emails claimed by workers at 06:00; one had handed its message to the mail server
+    claimed = dt.datetime(2026, 11, 27, 6, 0, tzinfo=dt.UTC)
+    ana, bek = UserFactory(), UserFactory()
+    with time_machine.travel(claimed - dt.timedelta(minutes=5), tick=False):
+        write([ana], key="APP-2026-000001")
+        write([bek], key="APP-2026-000002")
+    emails = Notification.objects.filter(channel="email")
+    emails.update(status="sending", claimed_at=claimed, attempts=1)
+    emails.filter(recipient=bek).update(handed_over_at=claimed + dt.timedelta(seconds=1))
+
+    # when: the sweep runs while the lease still holds
+    early = services.outbox_sweep(now=claimed + services.DELIVERY_LEASE - dt.timedelta(seconds=1))
+
+    # then: a slow live worker is never taken for a dead one
+    assert early == 0
+    assert set(emails.values_list("status", flat=True)) == {"sending"}
+
+    # when: the lease has run out (the workers died)
+    late = services.outbox_sweep(now=claimed + services.DELIVERY_LEASE + dt.timedelta(seconds=1))
+
+    # then: the email never handed over is sent again; the one handed over is not (at most once)
+    assert late == 1
+    assert dict(emails.values_list("recipient", "status")) == {ana.pk: "pending", bek.pk: "unconfirmed"}
+    assert "not resent" in emails.get(recipient=bek).last_error
+    assert services.deliver(emails.get(recipient=ana).pk) == "sent"
+    assert services.deliver(emails.get(recipient=bek).pk) == "skipped"
+    assert [message.to for message in mail.outbox] == [[ana.email]]

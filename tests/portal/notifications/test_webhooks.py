@@ -7,7 +7,7 @@ import hmac
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.utils import timezone
@@ -19,32 +19,48 @@ from portal.notifications.models import Notification, WebhookDelivery
 from portal.notifications.webhooks import SIGNATURE_HEADER, subscription_create
 from tests.factories import ApiClientFactory, EntrepreneurFactory
 from tests.permits.factories import DraftApplicationFactory, LicenceTypeFactory
-from tests.services import celery_worker
+from tests.processes import celery_worker
 
 
 class Receiver:
-    """A local HTTP endpoint that records what it is sent and answers `status`."""
+    """A local HTTP endpoint that records what it is sent and answers `status`.
 
-    def __init__(self, status: int = 204):
+    With `hold_first` it keeps the first request open, unanswered, until `release` (or `close`):
+    a sender waiting on it can be killed mid-delivery.
+    """
+
+    def __init__(self, status: int = 204, *, hold_first: bool = False):
         received = self.received = []
+        self.holding = threading.Event()
+        self._released = threading.Event()
         answer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 received.append((dict(self.headers), body))
-                self.send_response(answer.status)
-                self.end_headers()
+                if hold_first and len(received) == 1:
+                    answer.holding.set()
+                    answer._released.wait(60)
+                try:
+                    self.send_response(answer.status)
+                    self.end_headers()
+                except OSError:  # the sender is gone
+                    pass
 
             def log_message(self, *args):
                 pass
 
         self.status = status
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/portal"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
+    def release(self):
+        self._released.set()
+
     def close(self):
+        self.release()
         self.server.shutdown()
         self.server.server_close()
 
