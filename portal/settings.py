@@ -372,9 +372,10 @@ LOGGING = {
         "django": {"handlers": [], "level": "INFO", "propagate": True},
     },
 }
-if not IS_PRODUCTION:
+if env.bool("PORTAL_QUIET_TASK_LOG", default=not IS_PRODUCTION):
     # The terminal of `make run`: no line per task received and succeeded, nor per beat tick (several
     # a minute). A task that fails is still logged, at ERROR; a notification not delivered, at WARNING.
+    # The tests that watch a real worker or beat turn the lines back on (PORTAL_QUIET_TASK_LOG=0).
     LOGGING["loggers"].update(
         {name: {"level": "WARNING"} for name in ("celery.worker.strategy", "celery.app.trace", "celery.beat")}
     )

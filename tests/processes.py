@@ -63,12 +63,14 @@ def port_answers(port: int) -> bool:
 
 
 def child_env(env: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment of a child process: this one's, the test database, a small pool, then `env`."""
+    """The environment of a child process: this one's, the test database, a small pool, the task
+    log lines that tests watch for (which `make run` leaves out), then `env`."""
     return {
         **os.environ,
         "DATABASE_URL": suite_database_url(),
         "DB_POOL_MIN_SIZE": "1",
         "DB_POOL_MAX_SIZE": "2",
+        "PORTAL_QUIET_TASK_LOG": "0",
         **(env or {}),
     }
 
