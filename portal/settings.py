@@ -256,7 +256,17 @@ REST_FRAMEWORK = {
         "verify": env.str("THROTTLE_VERIFY", default="30/minute"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # How many proxies in front of the portal append to X-Forwarded-For: the throttles take the
+    # address that many hops from the end. Unset, DRF would take the whole header, which the
+    # client writes itself, so a rotating header would escape every throttle. 0 is REMOTE_ADDR.
+    "NUM_PROXIES": env.int("TRUSTED_PROXIES", default=0),
 }
+# --- Login lockout ---------------------------------------------------------------------------
+# This many wrong passwords for one username within the window lock it for PORTAL_LOCKOUT_MINUTES,
+# whatever address they come from (the throttles count per address; this counts per account).
+PORTAL_LOGIN_LOCKOUT_FAILURES = env.int("PORTAL_LOGIN_LOCKOUT_FAILURES", default=10)
+PORTAL_LOGIN_LOCKOUT_WINDOW_MINUTES = env.int("PORTAL_LOGIN_LOCKOUT_WINDOW_MINUTES", default=15)
+PORTAL_LOCKOUT_MINUTES = env.int("PORTAL_LOCKOUT_MINUTES", default=15)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Creative Industries Permit Portal API",

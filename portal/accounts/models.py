@@ -209,3 +209,23 @@ class ConflictOfInterest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.official} ↔ {self.business.name}"
+
+
+class LoginFailure(models.Model):
+    """Wrong passwords given for one username, counted whatever address they came from.
+
+    Kept for names that match no account too, so a lockout does not reveal which names exist.
+    """
+
+    username = models.CharField(_("username"), max_length=150, unique=True)
+    failures = models.PositiveIntegerField(_("failures in the window"), default=0)
+    window_started_at = models.DateTimeField(_("first failure of the window"))
+    last_failed_at = models.DateTimeField(_("last failure"))
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("login failure")
+        verbose_name_plural = _("login failures")
+
+    def __str__(self) -> str:
+        return f"{self.username}: {self.failures}"

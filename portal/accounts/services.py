@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
+import math
+
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
@@ -13,12 +17,13 @@ from portal.accounts.models import (
     Authority,
     Business,
     Clearance,
+    LoginFailure,
     Membership,
     MembershipRole,
     OfficialProfile,
     User,
 )
-from portal.api.errors import ValidationFailed
+from portal.api.errors import AccountLocked, ErrorCode, ValidationFailed
 from portal.audit.services import record
 
 
@@ -204,6 +209,77 @@ def auth_token_issue(*, user: User, actor: User | None = None) -> tuple[AuthToke
         data={"user": user.pk, "expires_at": instance.expiry},
     )
     return instance, key
+
+
+def auth_login(
+    *, request, username: str, password: str, now: datetime.datetime, client: str = ""
+) -> tuple[AuthToken, str]:
+    """Check a username and password and issue a token, refusing a locked account.
+
+    A locked account is refused before the password is looked at, so the right password does not
+    get through either. A wrong password is counted in its own committed transaction before the
+    400 leaves (the failed request must not roll it back). An unknown username is counted and
+    answered exactly like a wrong password, so neither answer says whether the account exists.
+    """
+    _login_lockout_check(username=username, now=now)
+    user = authenticate(request, username=username, password=password)
+    if user is None:
+        login_failure_record(username=username, now=now, client=client)
+        message = str(ErrorCode.INVALID_CREDENTIALS.label)
+        raise ValidationFailed(
+            message, code=ErrorCode.INVALID_CREDENTIALS, fields={"non_field_errors": [message]}
+        )
+    with transaction.atomic():
+        LoginFailure.objects.filter(username=username).delete()
+        return auth_token_issue(user=user)
+
+
+def _login_lockout_check(*, username: str, now: datetime.datetime) -> None:
+    locked_until = (
+        LoginFailure.objects.filter(username=username, locked_until__gt=now)
+        .values_list("locked_until", flat=True)
+        .first()
+    )
+    if locked_until is not None:
+        raise AccountLocked(retry_after=max(1, math.ceil((locked_until - now).total_seconds())))
+
+
+@transaction.atomic
+def login_failure_record(*, username: str, now: datetime.datetime, client: str = "") -> LoginFailure:
+    """Count one wrong password for `username`; the one that reaches the limit locks it.
+
+    The count starts afresh once the window has passed or a lockout has ended. The row is locked
+    while counting, so parallel guesses cannot slip under the limit.
+    """
+    window = datetime.timedelta(minutes=settings.PORTAL_LOGIN_LOCKOUT_WINDOW_MINUTES)
+    failure, _ = LoginFailure.objects.select_for_update().get_or_create(
+        username=username, defaults={"window_started_at": now, "last_failed_at": now}
+    )
+    lock_ended = failure.locked_until is not None and failure.locked_until <= now
+    if lock_ended or failure.window_started_at <= now - window:
+        failure.failures = 0
+        failure.window_started_at = now
+        failure.locked_until = None
+    failure.failures += 1
+    failure.last_failed_at = now
+    locks = failure.failures >= settings.PORTAL_LOGIN_LOCKOUT_FAILURES
+    if locks:
+        failure.locked_until = now + datetime.timedelta(minutes=settings.PORTAL_LOCKOUT_MINUTES)
+    failure.save()
+    user = User.objects.filter(username=username).first()
+    record(
+        actor=None,
+        action="accounts.account_locked" if locks else "accounts.login_failed",
+        obj=failure,
+        data={
+            "username": username,
+            "user": user.pk if user else None,
+            "failures": failure.failures,
+            "locked_until": failure.locked_until,
+            "client": client,
+        },
+    )
+    return failure
 
 
 @transaction.atomic

@@ -25,6 +25,7 @@ class ErrorCode(models.TextChoices):
     INVALID_STATE = "invalid_state", _("The object is not in a state that allows this.")
     TOO_LARGE = "too_large", _("The request is too large.")
     THROTTLED = "throttled", _("Too many requests.")
+    ACCOUNT_LOCKED = "account_locked", _("Too many failed sign-ins; the account is locked for a while.")
     SERVER_ERROR = "server_error", _("Something went wrong on our side; the error was logged.")
     UNAVAILABLE = "unavailable", _("The service is briefly unavailable; retry shortly.")
 
@@ -34,6 +35,9 @@ class DomainError(Exception):
 
     status_code = 400
     default_code = ErrorCode.INVALID
+
+    # Seconds after which repeating the request may succeed (sent as Retry-After), when known.
+    retry_after: int | None = None
 
     def __init__(self, detail: str | None = None, *, code: str | None = None, fields: dict | None = None):
         self.code = str(code or self.default_code)
@@ -65,3 +69,14 @@ class Conflict(DomainError):
 class InvalidState(DomainError):
     status_code = 409
     default_code = ErrorCode.INVALID_STATE
+
+
+class AccountLocked(DomainError):
+    """Sign-in refused, right password or not, until the lockout ends (`retry_after` seconds)."""
+
+    status_code = 429
+    default_code = ErrorCode.ACCOUNT_LOCKED
+
+    def __init__(self, *, retry_after: int):
+        super().__init__()
+        self.retry_after = retry_after

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from portal.accounts.models import Clearance
-from portal.api.errors import ErrorCode
 
 ROLE_CHOICES = [
     ("entrepreneur", _("Entrepreneur")),
@@ -24,17 +22,6 @@ ROLE_CHOICES = [
 class TokenInput(serializers.Serializer):
     username = serializers.CharField()
     password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
-
-    def validate(self, attrs):
-        user = authenticate(
-            self.context.get("request"), username=attrs["username"], password=attrs["password"]
-        )
-        if user is None:
-            raise serializers.ValidationError(
-                _("Username or password is wrong."), code=ErrorCode.INVALID_CREDENTIALS.value
-            )
-        attrs["user"] = user
-        return attrs
 
 
 class TokenOutput(serializers.Serializer):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from knox.auth import TokenAuthentication
 from rest_framework import permissions, status
@@ -30,9 +31,15 @@ class TokenCreateView(APIView):
         responses={200: TokenOutput, **errors(400, 429)},
     )
     def post(self, request):
-        data = TokenInput(data=request.data, context={"request": request})
+        data = TokenInput(data=request.data)
         data.is_valid(raise_exception=True)
-        instance, key = services.auth_token_issue(user=data.validated_data["user"])
+        instance, key = services.auth_login(
+            request=request,
+            username=data.validated_data["username"],
+            password=data.validated_data["password"],
+            now=timezone.now(),
+            client=ScopedRateThrottle().get_ident(request),
+        )
         return Response(TokenOutput({"token": key, "expires_at": instance.expiry}).data)
 
 
