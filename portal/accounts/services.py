@@ -249,7 +249,8 @@ def login_failure_record(*, username: str, now: datetime.datetime, client: str =
     """Count one wrong password for `username`; the one that reaches the limit locks it.
 
     The count starts afresh once the window has passed or a lockout has ended. The row is locked
-    while counting, so parallel guesses cannot slip under the limit.
+    while counting, so parallel guesses cannot slip under the limit. Only the lock is audited: an
+    event per guess would let anyone flood the audit chain, whose appends are serialised.
     """
     window = datetime.timedelta(minutes=settings.PORTAL_LOGIN_LOCKOUT_WINDOW_MINUTES)
     failure, _ = LoginFailure.objects.select_for_update().get_or_create(
@@ -266,19 +267,20 @@ def login_failure_record(*, username: str, now: datetime.datetime, client: str =
     if locks:
         failure.locked_until = now + datetime.timedelta(minutes=settings.PORTAL_LOCKOUT_MINUTES)
     failure.save()
-    user = User.objects.filter(username=username).first()
-    record(
-        actor=None,
-        action="accounts.account_locked" if locks else "accounts.login_failed",
-        obj=failure,
-        data={
-            "username": username,
-            "user": user.pk if user else None,
-            "failures": failure.failures,
-            "locked_until": failure.locked_until,
-            "client": client,
-        },
-    )
+    if locks:
+        user = User.objects.filter(username=username).first()
+        record(
+            actor=None,
+            action="accounts.account_locked",
+            obj=failure,
+            data={
+                "username": username,
+                "user": user.pk if user else None,
+                "failures": failure.failures,
+                "locked_until": failure.locked_until,
+                "client": client,
+            },
+        )
     return failure
 
 
