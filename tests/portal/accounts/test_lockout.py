@@ -61,11 +61,10 @@ def test_development_default_trusts_no_proxy():
 
 
 def test_a_rotating_forwarded_for_does_not_escape_the_login_throttle(
-    api_client, rates_3_per_minute, trusted_proxies, time_machine
+    api_client, rates_3_per_minute, time_machine
 ):
-    # given: no proxy trusted, three wrong passwords each from a different claimed address
+    # given: the default (no proxy trusted), three wrong passwords each from a different claimed address
     time_machine.move_to(START, tick=False)
-    trusted_proxies(0)
     UserFactory(username="aliya")
     for i in range(3):
         login(api_client, "aliya", "guess", **forged(i))
@@ -80,11 +79,10 @@ def test_a_rotating_forwarded_for_does_not_escape_the_login_throttle(
 
 
 def test_a_rotating_forwarded_for_does_not_escape_the_verification_throttle(
-    api_client, rates_3_per_minute, trusted_proxies, time_machine
+    api_client, rates_3_per_minute, time_machine
 ):
-    # given
+    # given: the default (no proxy trusted)
     time_machine.move_to(START, tick=False)
-    trusted_proxies(0)
     guesses = [api_client.get(VERIFY_URL, {"code": "X"}, **forged(i)).status_code for i in range(3)]
 
     # when
@@ -97,11 +95,10 @@ def test_a_rotating_forwarded_for_does_not_escape_the_verification_throttle(
 
 
 def test_a_rotating_forwarded_for_does_not_escape_the_anonymous_throttle(
-    api_client, monkeypatch, trusted_proxies, time_machine
+    api_client, monkeypatch, time_machine
 ):
     # given: the anonymous rate used up on a public endpoint with the default throttles
     time_machine.move_to(START, tick=False)
-    trusted_proxies(0)
     monkeypatch.setattr(
         AnonRateThrottle, "THROTTLE_RATES", {**AnonRateThrottle.THROTTLE_RATES, "anon": "2/minute"}
     )
