@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from portal.api.errors import Forbidden, ValidationFailed
 from portal.audit.services import record
+from portal.notifications.events import Event
 from portal.notifications.models import Notification, WebhookDelivery, WebhookSubscription
 
 SIGNATURE_HEADER = "X-Portal-Signature"
@@ -116,6 +117,10 @@ def subscription_create(*, actor, url: str, events: list[str]) -> WebhookSubscri
     if client is None:
         raise Forbidden("Webhooks belong to API clients.", code="not_an_api_client")
     check_url(url)
+    unknown = sorted(set(events) - set(Event.values))
+    if unknown:
+        # An empty list means every event; a name the portal never emits would silently match nothing.
+        raise ValidationFailed(fields={"events": [f"Unknown event: {name}." for name in unknown]})
     subscription = WebhookSubscription.objects.create(
         client=client, url=url, events=sorted(set(events)), secret=secrets.token_hex(32)
     )

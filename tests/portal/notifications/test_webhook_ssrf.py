@@ -233,3 +233,14 @@ def test_every_workflow_move_is_a_known_event():
 
     # when / then
     assert emitted - set(Event.values) == set()
+
+
+@pytest.mark.django_db
+def test_the_service_refuses_unknown_events_too(endpoints):
+    # given
+    client = ApiClientFactory()
+
+    # when / then
+    with pytest.raises(ValidationFailed) as excinfo:
+        subscription_create(actor=client.user, url=endpoints().url, events=["permit.issued", "*"])
+    assert excinfo.value.fields == {"events": ["Unknown event: *."]}
