@@ -286,6 +286,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         # Clearance and risk tier share their values (an official reviews up to their clearance).
         "TierEnum": "permits.models.risk.Tier",
+        # Webhook events and email preferences name the same events.
+        "NotificationEventEnum": "portal.notifications.events.Event",
         "ApplicationStatusEnum": "permits.models.applications.ApplicationStatus",
         "PermitStatusEnum": "permits.models.permits.PermitStatus",
         "BundleStatusEnum": "permits.selectors.BundleStatus.CHOICES",

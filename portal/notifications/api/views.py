@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from portal.api.inputs import valid_input
 from portal.api.schema import errors
 from portal.audit.services import record
+from portal.notifications.events import Event
 from portal.notifications.models import Channel, Notification, NotificationPreference, WebhookSubscription
 from portal.notifications.services import digest_set, notification_read
 from portal.notifications.webhooks import subscription_create
@@ -26,6 +27,9 @@ class NotificationOutput(serializers.ModelSerializer):
 
 
 class PreferenceSerializer(serializers.ModelSerializer):
+    # Only events the portal emits: a typo or "*" would be stored and silently never match.
+    event = serializers.ChoiceField(choices=Event.choices)
+
     class Meta:
         model = NotificationPreference
         fields = ["event", "email"]
@@ -118,7 +122,13 @@ class PreferencesView(generics.ListAPIView):
 
 class WebhookInput(serializers.Serializer):
     url = serializers.URLField(max_length=500)
-    events = serializers.ListField(child=serializers.CharField(max_length=64), required=False, default=list)
+    # Known event names only; an empty list (the default) means every event, as before.
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=Event.choices),
+        required=False,
+        default=list,
+        help_text="Event names to receive; empty means every event.",
+    )
 
 
 class WebhookOutput(serializers.ModelSerializer):

@@ -125,5 +125,5 @@ def test_a_nested_validation_error_of_the_api_matches_the_error_schema(schema, c
 
     # then
     assert response.status_code == 400
-    assert response.json()["fields"]["events"] == {"0": ["This field may not be blank."]}
+    assert response.json()["fields"]["events"] == {"0": ['"" is not a valid choice.']}
     jsonschema.validate(response.json(), schema["components"]["schemas"]["Error"])
