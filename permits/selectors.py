@@ -29,7 +29,12 @@ from permits.models import (
 )
 from permits.risk import QuestionSpec, Rule
 from portal.accounts.models import Business, Clearance, ConflictOfInterest
-from portal.accounts.selectors import business_ids_for, businesses_for, official_profile_for
+from portal.accounts.selectors import (
+    business_ids_for,
+    businesses_for,
+    linked_business_q,
+    official_profile_for,
+)
 from portal.api.errors import Forbidden, NotFound, ValidationFailed
 
 # --- catalogue -------------------------------------------------------------------------------
@@ -133,6 +138,18 @@ def _tiers_up_to(clearance: str) -> list[str]:
     return [tier for tier in Tier.values if Tier.rank(tier) <= Clearance.rank(clearance)]
 
 
+def _official_sees(official, user) -> Q:
+    """The one rule for what an official sees of the files: their authority's, submitted, up to their
+    clearance, and none of a business they are linked to (a conflict takes the file away, not only the
+    decision). Applications and permits are both filtered by it."""
+    return (
+        Q(authority_id=official.authority_id)
+        & ~Q(status=ApplicationStatus.DRAFT)
+        & Q(risk_tier__in=_tiers_up_to(official.clearance))
+        & ~linked_business_q(user)
+    )
+
+
 def applications_visible_to(user) -> QuerySet[Application]:
     """Applicants see their businesses' applications; officials their authority's, up to their clearance.
 
@@ -141,11 +158,7 @@ def applications_visible_to(user) -> QuerySet[Application]:
     visible = Q(business_id__in=business_ids_for(user))
     official = official_profile_for(user)
     if official is not None:
-        visible |= (
-            Q(authority_id=official.authority_id)
-            & ~Q(status=ApplicationStatus.DRAFT)
-            & Q(risk_tier__in=_tiers_up_to(official.clearance))
-        )
+        visible |= _official_sees(official, user)
     return Application.objects.filter(visible)
 
 
@@ -248,11 +261,12 @@ def bundle_status(statuses: Iterable[str]) -> str:
 
 
 def permits_visible_to(user) -> QuerySet[Permit]:
-    """Holders see their businesses' permits; officials the permits their authority issued."""
+    """Holders see their businesses' permits; officials those of the applications they may see (same
+    authority, clearance and conflict rule), so a list never shows what the detail would 404."""
     visible = Q(holder_id__in=business_ids_for(user))
     official = official_profile_for(user)
     if official is not None:
-        visible |= Q(licence_type__authority_id=official.authority_id)
+        visible |= Q(application__in=Application.objects.filter(_official_sees(official, user)).values("id"))
     return (
         Permit.objects.filter(visible)
         .select_related("holder", "licence_type__authority", "application")
@@ -291,8 +305,8 @@ def review_queue(*, user, tier: str | None = None, status: str | None = None, as
         authority_id=official.authority_id,
         risk_tier__in=_tiers_up_to(official.clearance),
     )
-    if not official.is_supervisor:  # files an official may not touch are not their work
-        queue = queue.exclude(business__conflicts_of_interest__official=user)
+    # A file of a business the official is linked to is not theirs to see, supervisor or not.
+    queue = queue.exclude(linked_business_q(user))
     if tier:
         queue = queue.filter(risk_tier=tier)
     if status:
@@ -318,6 +332,7 @@ def application_for_official(*, user, application_id: int) -> Application:
                 risk_tier__in=_tiers_up_to(official.clearance),
             )
             .exclude(status=ApplicationStatus.DRAFT)
+            .exclude(linked_business_q(user))
             .first()
         )
     if application is None:

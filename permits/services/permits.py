@@ -25,7 +25,8 @@ from permits.models import (
 )
 from permits.sla import permit_next_moment
 from permits.workflow import lock_permit, permit_transition
-from portal.accounts.models import Clearance, ConflictOfInterest, OfficialProfile
+from portal.accounts.models import Clearance, OfficialProfile
+from portal.accounts.selectors import is_linked
 from portal.api.errors import Forbidden, InvalidState, ValidationFailed
 from portal.api.inputs import clean_text
 from portal.audit.services import record
@@ -125,8 +126,8 @@ def _issuing_official(permit: Permit, actor) -> OfficialProfile:
         raise Forbidden("Only officials of the issuing authority act on this permit.", code="not_an_official")
     if Clearance.rank(profile.clearance) < Clearance.rank(permit.application.risk_tier or Tier.LOW):
         raise Forbidden("Your clearance is below this permit's tier.", code="clearance_too_low")
-    if ConflictOfInterest.objects.filter(official=actor, business_id=permit.holder_id).exists():
-        raise Forbidden("You declared a link to this business.", code="conflict_of_interest")
+    if is_linked(actor, permit.holder_id):
+        raise Forbidden("You are linked to this business.", code="conflict_of_interest")
     return profile
 
 

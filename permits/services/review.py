@@ -32,6 +32,7 @@ from permits.services.applications import business_users
 from permits.services.permits import permit_issue
 from permits.workflow import By, check_version, lock, transition
 from portal.accounts.models import Business, Clearance, ConflictOfInterest, OfficialProfile, User
+from portal.accounts.selectors import is_linked, linked_business_q, linked_official_q
 from portal.api.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
 from portal.api.inputs import clean_text
 from portal.audit.services import record
@@ -56,7 +57,8 @@ def _clearances_at_least(level: str) -> list[str]:
 
 
 def has_conflict(user, business_id: int) -> bool:
-    return ConflictOfInterest.objects.filter(official=user, business_id=business_id).exists()
+    """Declared or not: a member of the business is as conflicted as one who declared a link."""
+    return is_linked(user, business_id)
 
 
 def first_reviewer_id(application: Application) -> int | None:
@@ -80,7 +82,7 @@ def eligible_officials(application: Application, *, stage: str) -> QuerySet[Offi
             is_supervisor=False,
             clearance__in=_clearances_at_least(required_clearance(application, stage)),
         )
-        .exclude(user__conflicts_of_interest__business_id=application.business_id)
+        .exclude(linked_official_q(application.business_id, field="user_id"))
         .exclude(user_id__in=[pk for pk in excluded if pk])
         .annotate(
             load=Count("user__assigned_applications", filter=Q(user__assigned_applications__status__in=OPEN))
@@ -110,7 +112,7 @@ def check_may_review(application: Application, user, *, stage: str) -> OfficialP
         raise Forbidden("Your clearance is below this application's tier.", code="clearance_too_low")
     if has_conflict(user, application.business_id):
         raise Forbidden(
-            "You declared a link to this business; another official must review it.",
+            "You are linked to this business; another official must review it.",
             code="conflict_of_interest",
         )
     if stage == ReviewStage.SECOND and first_reviewer_id(application) == user.pk:
@@ -172,7 +174,7 @@ def _older_waiting(application: Application, user, *, claiming: bool) -> Applica
             status__in=OPEN,
             assigned_to__isnull=True,
             risk_tier__in=[t for t in Tier.values if Tier.rank(t) <= Clearance.rank(profile.clearance)],
-        ).exclude(business__conflicts_of_interest__official=user)
+        ).exclude(linked_business_q(user))
     else:
         older = Application.objects.filter(assigned_to=user, status__in=WAITING_ON_OFFICIAL)
     return (
@@ -440,6 +442,10 @@ def application_reassign(*, actor, application_id: int, to_username: Any, reason
         user=actor, authority_id=application.authority_id, is_supervisor=True
     ).exists():
         raise Forbidden("Only a supervisor of the authority reassigns files.", code="not_a_supervisor")
+    if has_conflict(actor, application.business_id):
+        raise Forbidden(
+            "You are linked to this business; another supervisor must.", code="conflict_of_interest"
+        )
     target = (
         User.objects.filter(username=to_username, is_active=True).first()
         if isinstance(to_username, str)

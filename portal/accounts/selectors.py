@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
+from functools import reduce
 
 from django.db.models import Exists, OuterRef, Prefetch, Q
 
@@ -93,3 +95,49 @@ def official_profile_for(user):
     if not getattr(user, "is_authenticated", False):
         return None
     return OfficialProfile.objects.select_related("authority").filter(user=user).first()
+
+
+# --- links between officials and businesses ------------------------------------------------------
+
+# Every way an official can be tied to a business, as (model, official field). A tie of any kind is a
+# conflict of interest by rule: declared or found, or being on the business's own side (a member).
+# A new kind of tie (representative, director) is one more row here, and every check follows.
+CONFLICT_LINKS = (
+    ("accounts.ConflictOfInterest", "official_id"),
+    ("accounts.Membership", "user_id"),
+)
+
+
+def _link_models():
+    from django.apps import apps
+
+    return [(apps.get_model(label), field) for label, field in CONFLICT_LINKS]
+
+
+def linked_business_q(user, *, field: str = "business_id") -> Q:
+    """Rows whose business (at `field`) the user is tied to: exclude them to keep the user off them."""
+    return reduce(
+        operator.or_,
+        (
+            Q(**{f"{field}__in": model.objects.filter(**{official_field: user.pk}).values("business_id")})
+            for model, official_field in _link_models()
+        ),
+    )
+
+
+def linked_official_q(business_id: int, *, field: str = "pk") -> Q:
+    """Users (at `field`) tied to the business: the officials who must never act on its files."""
+    return reduce(
+        operator.or_,
+        (
+            Q(**{f"{field}__in": model.objects.filter(business_id=business_id).values(official_field)})
+            for model, official_field in _link_models()
+        ),
+    )
+
+
+def is_linked(user, business_id: int) -> bool:
+    return any(
+        model.objects.filter(**{official_field: user.pk}, business_id=business_id).exists()
+        for model, official_field in _link_models()
+    )

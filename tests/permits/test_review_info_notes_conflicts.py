@@ -427,8 +427,8 @@ def test_declaring_a_link_hands_the_open_file_to_another_eligible_official(
     ).exists()
     # and: the declarer can no longer decide it
     decided = client.post(url(medium, "decide"), {"decision": "approve", "reason": "Fine."})
-    assert decided.status_code == 403
-    assert decided.json()["code"] in {"conflict_of_interest", "not_assigned"}
+    assert decided.status_code == 404
+    assert decided.json()["code"] == "not_found"  # a link takes the file away, not only the decision
     assert not Review.objects.exists()
 
 
@@ -448,8 +448,8 @@ def test_declaring_a_link_with_nobody_else_eligible_unassigns_and_tells_the_supe
     told = Notification.objects.get(channel="in_app", event="application.no_eligible_official")
     assert (told.recipient, told.payload["reference"]) == (supervisor, medium.reference)
     decided = client.post(url(medium, "decide"), {"decision": "approve", "reason": "Fine."})
-    assert decided.status_code == 403
-    assert decided.json()["code"] == "conflict_of_interest"
+    assert decided.status_code == 404
+    assert decided.json()["code"] == "not_found"  # a link takes the file away, not only the decision
     assert not Review.objects.exists()
 
 

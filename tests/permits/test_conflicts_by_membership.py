@@ -1,0 +1,109 @@
+"""A link to a business is a conflict by rule, whether declared or by membership, and it takes the
+file away: no assignment, claim, reassignment or decision, no reading, no notes; and the permits list
+follows the same clearance rule as the applications."""
+
+# ruff: noqa: F811  (the shared fixtures are imported, then asked for by name)
+from __future__ import annotations
+
+import pytest
+
+from permits.models import ApplicationStatus
+from permits.services.review import application_decide
+from portal.accounts.models import Membership
+from tests.factories import EntrepreneurFactory
+from tests.permits.test_review_assignment import (  # noqa: F401  (fixtures)
+    API,
+    authority,
+    business_of,
+    clock,
+    declare,
+    high_type,
+    medium_type,
+    official,
+    submit,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def join(user, business):
+    Membership.objects.create(user=user, business=business)
+
+
+def test_a_member_of_the_business_is_never_auto_assigned_as_second_reviewer(clock, authority, high_type):
+    # given: two high-cleared officials, the second a member of the applicant business
+    first = official(authority, high=True)
+    owner_application = submit(clock, high_type)
+    member = official(authority, high=True)
+    join(member, owner_application.business)
+    assert owner_application.assigned_to == first
+
+    # when: the first reviewer approves
+    application = application_decide(
+        actor=first, application_id=owner_application.pk, decision="approve", reason="Sound."
+    )
+
+    # then: nobody eligible is left; the member is not the second pair of eyes
+    assert (application.status, application.assigned_to) == (ApplicationStatus.SECOND_REVIEW, None)
+
+
+def test_a_member_official_cannot_claim_or_be_reassigned(clock, authority, medium_type, client_for):
+    # given: the only non-supervisor official is a member of the business, so the file waits
+    member = official(authority)
+    supervisor = official(authority, supervisor=True)
+    owner = EntrepreneurFactory()
+    join(member, business_of(owner))
+    application = submit(clock, medium_type, owner=owner)
+
+    # when
+    claimed = client_for(member).post(f"{API}/{application.pk}/claim/")
+    reassigned = client_for(supervisor).post(
+        f"{API}/{application.pk}/reassign/", {"to": member.username, "reason": "Short of staff."}
+    )
+
+    # then
+    assert (claimed.status_code, claimed.json()["code"]) == (403, "conflict_of_interest")
+    assert (reassigned.status_code, reassigned.json()["code"]) == (403, "conflict_of_interest")
+    application.refresh_from_db()
+    assert application.assigned_to is None
+
+
+def test_a_declared_link_hides_the_file_and_refuses_notes(clock, authority, medium_type, client_for):
+    # given: the assigned official declares a link (nobody else can take it)
+    linked = official(authority)
+    application = submit(clock, medium_type)
+    declare(linked, application.business)
+    client = client_for(linked)
+
+    # when
+    detail = client.get(f"{API}/{application.pk}/")
+    listed = client.get(f"{API}/")
+    notes = client.get(f"{API}/{application.pk}/notes/")
+    noted = client.post(f"{API}/{application.pk}/notes/", {"body": "Looks fine to me."})
+    queue = client.get("/api/v1/review/queue/")
+
+    # then
+    assert (detail.status_code, notes.status_code, noted.status_code) == (404, 404, 404)
+    assert application.pk not in [row["id"] for row in listed.json()["results"]]
+    assert application.pk not in [row["id"] for row in queue.json()["results"]]
+    assert not application.internal_notes.exists()
+
+
+def test_the_permits_list_keeps_to_the_official_clearance(clock, authority, high_type, client_for):
+    # given: a high-tier permit, issued after two high-cleared reviews
+    first = official(authority, high=True)
+    application = submit(clock, high_type)
+    second = official(authority, high=True)
+    application_decide(actor=first, application_id=application.pk, decision="approve", reason="Sound.")
+    application_decide(actor=second, application_id=application.pk, decision="approve", reason="Agreed.")
+    number = application.__class__.objects.get(pk=application.pk).permit.number
+    medium_cleared = official(authority)
+
+    # when
+    seen_by_medium = client_for(medium_cleared).get("/api/v1/permits/").json()["results"]
+    seen_by_high = client_for(second).get("/api/v1/permits/").json()["results"]
+
+    # then: the medium-cleared official, who gets 404 on the application, does not list its permit
+    assert client_for(medium_cleared).get(f"{API}/{application.pk}/").status_code == 404
+    assert number not in [p["number"] for p in seen_by_medium]
+    assert number in [p["number"] for p in seen_by_high]
