@@ -21,26 +21,20 @@ def assert_unavailable(response) -> None:
 
 
 @pytest.mark.parametrize("debug", [True, False])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/test-outage/",  # an API view: the exception handler's 503
+        "/pages/test-outage/",  # a plain Django view: a 503, not a traceback page
+    ],
+)
 @override_settings(ROOT_URLCONF="tests.portal.api.urls_outage")
-def test_in_an_api_view_it_is_the_exception_handlers_503(settings, debug):
+def test_in_a_view_it_is_a_503(settings, debug, path):
     # given
     settings.DEBUG = debug
 
     # when
-    response = Client(raise_request_exception=False).get("/api/v1/test-outage/")
-
-    # then
-    assert_unavailable(response)
-
-
-@pytest.mark.parametrize("debug", [True, False])
-@override_settings(ROOT_URLCONF="tests.portal.api.urls_outage")
-def test_in_a_plain_django_view_it_is_a_503_not_a_traceback_page(settings, debug):
-    # given
-    settings.DEBUG = debug
-
-    # when
-    response = Client(raise_request_exception=False).get("/pages/test-outage/")
+    response = Client(raise_request_exception=False).get(path)
 
     # then
     assert_unavailable(response)
