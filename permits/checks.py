@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 from django.core import checks
+from django.db import DatabaseError
 from django.utils import timezone
 
 
-@checks.register("permits")
-def calendar_loaded_check(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+@checks.register(checks.Tags.database)
+def calendar_loaded_check(app_configs=None, databases=None, **kwargs) -> list[checks.CheckMessage]:
     """A Warning, not an Error, when this year or next has no statutory holidays: deadlines still work
     (holidays count as working days) and `migrate`, which runs the checks first, must not be blocked.
-    Silent when the database cannot be read (not migrated yet, none at all as in `check --deploy`
-    at build time, or closed to the caller as in a test that does not use it): there is nothing to
-    judge then, and the checks also run when every command, and every Celery worker, starts, which
-    a reading failure here must never stop."""
+
+    A database check, like the demo-account one: it runs when a database is asked for
+    (`check --database default`, as compose's deploy step does, and `migrate`), not at the start of
+    every command and worker, which would otherwise each wait on the database to read it. Silent
+    when the database cannot be read (not migrated yet): there is nothing to judge then."""
+    if not databases:
+        return []
     from permits.calendar import years_missing
 
     try:
         missing = years_missing(today=timezone.localdate())
-    except Exception:
+    except DatabaseError:
         return []
     if not missing:
         return []

@@ -289,7 +289,7 @@ def test_the_command_refuses_a_year_out_of_range():
 
 
 def calendar_warnings() -> list[checks.CheckMessage]:
-    return [message for message in checks.run_checks() if message.id == "permits.W001"]
+    return [message for message in checks.run_checks(databases=["default"]) if message.id == "permits.W001"]
 
 
 def test_the_check_warns_when_next_year_has_no_holidays(time_machine):
@@ -320,6 +320,19 @@ def test_the_check_is_quiet_when_this_year_and_next_are_loaded(time_machine):
     # and: an hour later, in Almaty, 2033 is next year and missing
     time_machine.move_to(dt.datetime(2032, 1, 1, 0, 30, tzinfo=ALMATY), tick=False)
     assert ["2033" in warning.msg for warning in calendar_warnings()] == [True]
+
+
+def test_the_check_reads_the_database_only_when_one_is_asked_for(time_machine, django_assert_num_queries):
+    # given: 2031 with no holidays at all
+    time_machine.move_to(dt.datetime(2031, 1, 2, 9, tzinfo=ALMATY), tick=False)
+
+    # when: the checks every command and worker runs at start-up (no database named)
+    with django_assert_num_queries(0):
+        plain = [m for m in checks.run_checks() if m.id == "permits.W001"]
+
+    # then: nothing read, nothing said; `check --database default` says it
+    assert plain == []
+    assert len(calendar_warnings()) == 1
 
 
 # --- two loads at once ---------------------------------------------------------------------------
