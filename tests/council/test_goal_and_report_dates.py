@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from council.goals import METRICS
 from council.models import AccountabilityReport, CouncilRole, Goal
+from council.services import reports as council_services
 from council.services.reports import goal_create, report_create
 from portal.api.errors import ValidationFailed
 from portal.audit.models import AuditEvent
@@ -218,6 +219,10 @@ def test_an_old_goal_with_an_extreme_date_is_flagged_and_the_others_computed(cou
     listed = client.get(f"{API}/goals/")
     created = client.post(f"{API}/reports/", {"council": council.pk, **MARCH}, format="json")
     refreshed = client.post(f"{API}/reports/{created.json()['id']}/refresh/")
+    published = client.post(
+        f"{API}/reports/{created.json()['id']}/publish/", {"commentary": "March."}, format="json"
+    )
+    page = client.get(published.json()["page_url"])
 
     # then: the list answers, the broken goal says why, the sound one has its value
     assert listed.status_code == 200, listed.json()
@@ -236,6 +241,10 @@ def test_an_old_goal_with_an_extreme_date_is_flagged_and_the_others_computed(cou
     goals = {row["id"]: row for row in refreshed.json()["metrics"]["goals"]}
     assert goals[broken.pk]["error"]["code"] == "goal_dates_out_of_range"
     assert goals[sound.pk]["value"] == 1
+    # and the public page of the published report says the goal was not computed
+    assert published.status_code == 200, published.json()
+    assert page.status_code == 200
+    assert "not computed" in page.content.decode()
 
 
 def test_a_goal_whose_query_fails_in_the_database_is_flagged_alone(
@@ -315,3 +324,33 @@ def test_a_metric_failing_during_refresh_keeps_the_last_figures(council, secreta
     stored = AccountabilityReport.objects.get(pk=report.pk)
     assert (stored.metrics, stored.computed_at) == (before, report.computed_at)
     assert not AuditEvent.objects.filter(action="council.report_refreshed").exists()
+
+
+def test_the_nightly_refresh_skips_a_draft_whose_figures_fail_and_refreshes_the_others(
+    council, secretary, monkeypatch
+):
+    # given: two drafts, and the concerns figures failing for the first council only
+    other = CouncilFactory()
+    other_secretary = CouncilMemberFactory(council=other, role=CouncilRole.SECRETARY).user
+    march = {"period_start": dt.date(2026, 3, 1), "period_end": dt.date(2026, 3, 31)}
+    failing = report_create(actor=secretary, council=council, **march)
+    sound = report_create(actor=other_secretary, council=other, **march)
+    concern_metrics = council_services.concern_metrics
+
+    def failing_for_the_first(for_council, *args, **kwargs):
+        if for_council.pk == council.pk:
+            raise ZeroDivisionError("a figure that cannot be computed")
+        return concern_metrics(for_council, *args, **kwargs)
+
+    monkeypatch.setattr("council.services.reports.concern_metrics", failing_for_the_first)
+
+    # when
+    with time_machine.travel(local(2026, 4, 11, 3), tick=False):
+        refreshed = council_services.report_drafts_refresh()
+
+    # then
+    assert refreshed == 1
+    assert AccountabilityReport.objects.get(pk=failing.pk).computed_at == failing.computed_at
+    assert AccountabilityReport.objects.get(pk=sound.pk).computed_at == local(2026, 4, 11, 3)
+    nightly = AuditEvent.objects.filter(action="council.report_refreshed")
+    assert list(nightly.values_list("object_id", flat=True)) == [str(sound.pk)]
