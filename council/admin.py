@@ -11,7 +11,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 
-from council.goals import validate_goal
+from council.goals import validate_dates, validate_goal
 from council.models import (
     AccountabilityReport,
     Comment,
@@ -86,8 +86,8 @@ class GoalMeasurementInline(admin.TabularInline):
 
 
 class GoalForm(forms.ModelForm):
-    """The same metric and filter rules as the API's goal_create, so an admin edit cannot store a goal
-    whose progress could never be computed."""
+    """The same metric, filter and date rules as the API's goal_create, so an admin edit cannot store a
+    goal whose progress could never be computed."""
 
     class Meta:
         model = Goal
@@ -109,9 +109,16 @@ class GoalForm(forms.ModelForm):
         try:
             data["filter"] = validate_goal(metric=data.get("metric", ""), filters=data.get("filter") or {})
         except ValidationFailed as error:
-            for field, messages in (error.fields or {}).items():
-                self.add_error(field if field in self.fields else None, messages)
+            self._add_errors(error)
+        try:
+            validate_dates(baseline_date=data.get("baseline_date"), deadline=data.get("deadline"))
+        except ValidationFailed as error:
+            self._add_errors(error)
         return data
+
+    def _add_errors(self, error: ValidationFailed) -> None:
+        for field, messages in (error.fields or {}).items():
+            self.add_error(field if field in self.fields else None, messages)
 
 
 @admin.register(Goal)

@@ -17,25 +17,36 @@ A reported metric takes the latest measurement on or before the end of the perio
 Progress = (value - baseline) / (target - baseline), as a percentage clipped to [0, 100] (so a goal
 to lower a figure works the same way). A goal is on track when its progress is at least the share of
 its time (baseline date to deadline) already elapsed; achieved at 100 %; no_data without a value.
+
+A goal whose figures cannot be computed (dates outside EARLIEST_DATE..LATEST_DATE stored before the
+bounds were enforced, or any other failure) is an error of that goal alone: its row says `status`
+"error" with an `error` object `{code, detail}` and null figures, and every other goal is computed as
+usual. One bad row never takes down the goals list, a report or its nightly refresh.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from council.metrics import day_bounds, share
 from council.models import Goal, GoalMeasurement
+from council.models.reports import EARLIEST_DATE, LATEST_DATE
 from permits.models import ActivityCategory, Application, ApplicationStatus, Permit, Tier
 from portal.accounts.models import Authority, Business
-from portal.api.errors import ValidationFailed
+from portal.api.errors import ErrorCode, ValidationFailed
+from portal.api.exceptions import DATABASE_UNAVAILABLE
+
+logger = logging.getLogger(__name__)
 
 COMPUTED, REPORTED = "computed", "reported"
 WINDOWS = ("cumulative", "period", "trailing")
@@ -46,6 +57,31 @@ class GoalStatus:
     ON_TRACK = "on_track"
     BEHIND = "behind"
     NO_DATA = "no_data"
+    ERROR = "error"
+
+
+# --- dates -----------------------------------------------------------------------------------------
+
+DATE_RANGE_MESSAGE = f"Must be between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}."
+
+
+def date_in_range(value: dt.date) -> bool:
+    return EARLIEST_DATE <= value <= LATEST_DATE
+
+
+def validate_dates(**dates: dt.date | None) -> None:
+    """A 400 naming every date outside the range a goal or a report may speak of.
+
+    The API's serializers, the services and the admin's goal form all apply this one rule; the
+    database holds it too (CHECK constraints `goal_dates_in_range`, `report_period_in_range`).
+    """
+    problems = {
+        name: [DATE_RANGE_MESSAGE]
+        for name, value in dates.items()
+        if value is not None and not date_in_range(value)
+    }
+    if problems:
+        raise ValidationFailed(fields=problems)
 
 
 # --- filter values: each check returns the clean value or raises ValueError with the reason --------
@@ -296,25 +332,76 @@ def with_latest_measurement(goals, *, on: dt.date):
     )
 
 
+def _goal_error(code: ErrorCode, detail: str) -> dict[str, str]:
+    return {"code": code.value, "detail": detail}
+
+
+def _dates_error(goal: Goal) -> dict[str, str] | None:
+    if date_in_range(goal.baseline_date) and date_in_range(goal.deadline):
+        return None
+    return _goal_error(
+        ErrorCode.GOAL_DATES_OUT_OF_RANGE,
+        f"The goal's baseline date and deadline must lie between {EARLIEST_DATE.isoformat()} and "
+        f"{LATEST_DATE.isoformat()}; correct the goal to see its progress.",
+    )
+
+
+def _failed(goal: Goal, error: Exception) -> dict[str, str]:
+    if isinstance(error, DATABASE_UNAVAILABLE):
+        raise error  # not this goal's fault: the whole request is unavailable (503)
+    logger.warning("goal %s (%s): metric not computed: %r", goal.pk, goal.metric, error)
+    return _goal_error(ErrorCode.GOAL_METRIC_FAILED, "The goal's metric could not be computed.")
+
+
+def _aggregate(spec: Metric, aggregates: dict) -> dict:
+    # In a savepoint: a query that fails inside the caller's transaction must not abort it.
+    with transaction.atomic():
+        return spec.model.objects.order_by().aggregate(**aggregates)
+
+
 def _computed_values(
-    goals: list[Goal], period_of: Callable[[Goal], tuple[dt.date, dt.date]]
+    goals: list[Goal], period_of: Callable[[Goal], tuple[dt.date, dt.date]], errors: dict[int, dict]
 ) -> dict[int, tuple]:
-    """(value, window) of every goal on a computed metric: one aggregate query per metric."""
+    """(value, window) of every goal on a computed metric: one aggregate query per metric. A goal
+    that cannot be measured is put in `errors` instead; if a metric's query fails, its goals are
+    measured one by one so that only the failing goal is left out."""
     by_metric: dict[str, list[Goal]] = {}
     for goal in goals:
         spec = METRICS.get(goal.metric)
-        if spec is not None and spec.kind == COMPUTED:
+        if spec is not None and spec.kind == COMPUTED and goal.pk not in errors:
             by_metric.setdefault(goal.metric, []).append(goal)
     values = {}
     for metric, metric_goals in by_metric.items():
         spec = METRICS[metric]
-        windows = {goal.pk: window_of(goal, period_of(goal)) for goal in metric_goals}
-        aggregates = {}
+        windows, aggregates = {}, {}
         for goal in metric_goals:
-            aggregates |= spec.aggregates(f"goal_{goal.pk}", goal.filter or {}, *windows[goal.pk])
-        results = spec.model.objects.order_by().aggregate(**aggregates)
+            try:
+                windows[goal.pk] = window_of(goal, period_of(goal))
+                aggregates[goal.pk] = spec.aggregates(f"goal_{goal.pk}", goal.filter or {}, *windows[goal.pk])
+            except Exception as error:
+                errors[goal.pk] = _failed(goal, error)
+                windows.pop(goal.pk, None)
+        if not aggregates:
+            continue
+        try:
+            results = _aggregate(spec, {k: v for each in aggregates.values() for k, v in each.items()})
+            parts = {pk: results for pk in aggregates}
+        except Exception as error:
+            if isinstance(error, DATABASE_UNAVAILABLE):
+                raise
+            parts = {}
+            for goal in metric_goals:
+                if goal.pk in aggregates:
+                    try:
+                        parts[goal.pk] = _aggregate(spec, aggregates[goal.pk])
+                    except Exception as one_error:
+                        errors[goal.pk] = _failed(goal, one_error)
         for goal in metric_goals:
-            values[goal.pk] = (spec.value(f"goal_{goal.pk}", results), windows[goal.pk])
+            if goal.pk in parts:
+                try:
+                    values[goal.pk] = (spec.value(f"goal_{goal.pk}", parts[goal.pk]), windows[goal.pk])
+                except Exception as error:
+                    errors[goal.pk] = _failed(goal, error)
     return values
 
 
@@ -327,9 +414,11 @@ def goals_progress(
 ) -> list[dict[str, Any]]:
     """Goals (from `with_latest_measurement`) with their value and progress for a period (the same for
     all, or per goal with `period_of`). Queries: one per computed metric in use, whatever the number of
-    goals."""
+    goals. A goal that cannot be computed gets `status` "error" and an `error`; the others do not
+    notice."""
     goals = list(goals)
-    computed = _computed_values(goals, period_of or (lambda goal: period))
+    errors = {goal.pk: error for goal in goals if (error := _dates_error(goal)) is not None}
+    computed = _computed_values(goals, period_of or (lambda goal: period), errors)
     rows = []
     for goal in goals:
         spec = METRICS.get(goal.metric)
@@ -347,16 +436,36 @@ def goals_progress(
             "target": _number(goal.target),
             "deadline": goal.deadline.isoformat(),
         }
-        value, measured = None, {}
-        if goal.pk in computed:
-            value, (start, end) = computed[goal.pk]
-            measured = {"window_start": start.isoformat(), "window_end": end.isoformat()}
-        elif spec is not None:
-            value = goal.latest_value
-            on = goal.latest_measured_on
-            measured = {"measured_on": on.isoformat() if on else None}
-        rows.append(row | {"value": _number(value), **measured} | progress_of(goal, value, as_of=as_of))
+        if goal.pk not in errors:
+            try:
+                rows.append(row | _measured(goal, spec, computed, as_of=as_of) | {"error": None})
+                continue
+            except Exception as error:
+                errors[goal.pk] = _failed(goal, error)
+        rows.append(row | FAILED_FIGURES | {"error": errors[goal.pk]})
     return rows
+
+
+# The figures of a goal that could not be computed: nothing to show but the error.
+FAILED_FIGURES: dict[str, Any] = {
+    "value": None,
+    "progress_percent": None,
+    "time_elapsed_percent": None,
+    "on_track": None,
+    "status": GoalStatus.ERROR,
+}
+
+
+def _measured(goal: Goal, spec: Metric | None, computed: dict, *, as_of: dt.date) -> dict[str, Any]:
+    value, measured = None, {}
+    if goal.pk in computed:
+        value, (start, end) = computed[goal.pk]
+        measured = {"window_start": start.isoformat(), "window_end": end.isoformat()}
+    elif spec is not None:
+        value = goal.latest_value
+        on = goal.latest_measured_on
+        measured = {"measured_on": on.isoformat() if on else None}
+    return {"value": _number(value), **measured} | progress_of(goal, value, as_of=as_of)
 
 
 def goal_progress(goal: Goal, *, period: tuple[dt.date, dt.date], as_of: dt.date) -> dict[str, Any]:

@@ -1,10 +1,28 @@
 """Accountability reports (metrics computed from the permits data, frozen when published) and the
 council's SMART goals, whose progress each report measures."""
 
+import datetime as dt
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+# The dates a goal or a report may speak of. The portal's data starts after 2000; a goal further
+# than 2100 is not a plan. The bounds are fixed (not "today + n years") so the database can hold them
+# as a CHECK, and they keep every date arithmetic of the metrics (a day past the end, a trailing
+# window before the start) far inside what Python and PostgreSQL can represent.
+EARLIEST_DATE = dt.date(2000, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
+DATE_RANGE_VALIDATORS = [MinValueValidator(EARLIEST_DATE), MaxValueValidator(LATEST_DATE)]
+
+
+def dates_in_range(*fields: str) -> Q:
+    condition = Q()
+    for name in fields:
+        condition &= Q(**{f"{name}__gte": EARLIEST_DATE, f"{name}__lte": LATEST_DATE})
+    return condition
 
 
 class ReportStatus(models.TextChoices):
@@ -14,8 +32,8 @@ class ReportStatus(models.TextChoices):
 
 class AccountabilityReport(models.Model):
     council = models.ForeignKey("council.Council", on_delete=models.PROTECT, related_name="reports")
-    period_start = models.DateField(_("period start"))
-    period_end = models.DateField(_("period end"))
+    period_start = models.DateField(_("period start"), validators=DATE_RANGE_VALIDATORS)
+    period_end = models.DateField(_("period end"), validators=DATE_RANGE_VALIDATORS)
     status = models.CharField(
         _("status"), max_length=16, choices=ReportStatus.choices, default=ReportStatus.DRAFT
     )
@@ -42,6 +60,9 @@ class AccountabilityReport(models.Model):
             models.CheckConstraint(
                 condition=Q(status="draft") | Q(published_at__isnull=False), name="report_published_has_time"
             ),
+            models.CheckConstraint(
+                condition=dates_in_range("period_start", "period_end"), name="report_period_in_range"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -62,9 +83,9 @@ class Goal(models.Model):
     metric = models.CharField(_("metric"), max_length=60)
     filter = models.JSONField(_("filter"), default=dict, blank=True)
     baseline = models.DecimalField(_("baseline"), max_digits=14, decimal_places=2)
-    baseline_date = models.DateField(_("baseline measured on"))
+    baseline_date = models.DateField(_("baseline measured on"), validators=DATE_RANGE_VALIDATORS)
     target = models.DecimalField(_("target"), max_digits=14, decimal_places=2)
-    deadline = models.DateField(_("deadline"))
+    deadline = models.DateField(_("deadline"), validators=DATE_RANGE_VALIDATORS)
     unit = models.CharField(_("unit"), max_length=40, blank=True)
     description = models.TextField(_("description"), blank=True)
 
@@ -77,6 +98,9 @@ class Goal(models.Model):
                 condition=Q(deadline__gt=models.F("baseline_date")), name="goal_deadline_after_baseline"
             ),
             models.CheckConstraint(condition=~Q(target=models.F("baseline")), name="goal_target_differs"),
+            models.CheckConstraint(
+                condition=dates_in_range("baseline_date", "deadline"), name="goal_dates_in_range"
+            ),
         ]
 
     def __str__(self) -> str:

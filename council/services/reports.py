@@ -2,12 +2,18 @@
 
 A report is a draft until published. A draft's metrics are recomputed on demand and nightly;
 publishing recomputes them one last time and freezes them with the council's commentary: later data
-never changes a published report.
+never changes a published report. A report is published only once its period has ended: a running
+period's figures are still moving.
+
+Creating or refreshing a report is one transaction with its computation: if the figures cannot be
+computed, nothing is saved and the caller gets `report_metrics_failed`. A goal that cannot be computed
+is not such a failure: it appears in the report's goals with its own error.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from decimal import Decimal
 from typing import Any
 
@@ -16,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from council.access import require_officer
-from council.goals import METRICS, REPORTED, council_goals_progress, validate_goal
+from council.goals import METRICS, REPORTED, council_goals_progress, validate_dates, validate_goal
 from council.metrics import DEFINITIONS, application_metrics, concern_metrics, consultation_metrics
 from council.models import (
     AccountabilityReport,
@@ -28,14 +34,25 @@ from council.models import (
     GoalMeasurement,
     ReportStatus,
 )
-from portal.api.errors import Conflict, InvalidState, ValidationFailed
+from portal.api.errors import Conflict, DomainError, ErrorCode, InvalidState, ValidationFailed
+from portal.api.exceptions import DATABASE_UNAVAILABLE
 from portal.api.inputs import clean_text
 from portal.audit.services import record
 from portal.notifications.services import notify
 
+logger = logging.getLogger(__name__)
+
 # A report looks back at most five years: longer periods mix regimes and take long to compute.
 MAX_PERIOD_DAYS = 5 * 365 + 2
 MAX_COMMENTARY = 20000
+
+
+class ReportMetricsFailed(DomainError):
+    """The figures of a report could not be computed: a fault on our side, logged with its
+    traceback. The request saved nothing, so repeating it after the fault is fixed is safe."""
+
+    status_code = 500
+    default_code = ErrorCode.REPORT_METRICS_FAILED
 
 
 def report_metrics(*, council: Council, period_start: dt.date, period_end: dt.date) -> dict[str, Any]:
@@ -64,6 +81,7 @@ def period_label(report: AccountabilityReport) -> str:
 
 
 def _validate_period(period_start: dt.date, period_end: dt.date) -> None:
+    validate_dates(period_start=period_start, period_end=period_end)
     if period_end < period_start:
         raise ValidationFailed(fields={"period_end": ["Must not be before period_start."]})
     if (period_end - period_start).days > MAX_PERIOD_DAYS:
@@ -73,9 +91,17 @@ def _validate_period(period_start: dt.date, period_end: dt.date) -> None:
 
 
 def _recompute(report: AccountabilityReport) -> None:
-    report.metrics = report_metrics(
-        council=report.council, period_start=report.period_start, period_end=report.period_end
-    )
+    try:
+        report.metrics = report_metrics(
+            council=report.council, period_start=report.period_start, period_end=report.period_end
+        )
+    except (DomainError, *DATABASE_UNAVAILABLE):
+        raise
+    except Exception as error:
+        logger.exception("report %s of council %s: figures not computed", report.pk, report.council_id)
+        raise ReportMetricsFailed(
+            "The report's figures could not be computed; nothing was saved. The error was logged."
+        ) from error
     report.computed_at = timezone.now()
 
 
@@ -131,11 +157,24 @@ def report_refresh(*, actor, report_id: int) -> AccountabilityReport:
     return report
 
 
+def _refuse_running(report: AccountabilityReport, now: dt.datetime) -> None:
+    # The period's last day counts in full (local dates, Asia/Almaty): publishing opens the day after.
+    if timezone.localdate(now) <= report.period_end:
+        raise InvalidState(
+            f"The period runs until {report.period_end.isoformat()}; publish it once it has ended.",
+            code=ErrorCode.PERIOD_NOT_ENDED,
+        )
+
+
 @transaction.atomic
-def report_publish(*, actor, report_id: int, commentary: Any) -> AccountabilityReport:
+def report_publish(
+    *, actor, report_id: int, commentary: Any, now: dt.datetime | None = None
+) -> AccountabilityReport:
+    now = now or timezone.now()
     report = _locked(report_id)
     require_officer(actor, report.council_id)
     _refuse_published(report)
+    _refuse_running(report, now)
     commentary = clean_text(commentary, "commentary", max_length=MAX_COMMENTARY)
     # Computed once more now, then never again: this snapshot is what the public reads.
     _recompute(report)
@@ -179,25 +218,32 @@ def report_drafts_refresh() -> int:
         .values_list("pk", flat=True)
     )
     for report_id in draft_ids:
-        with transaction.atomic():
-            report = (
-                AccountabilityReport.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("council")
-                .filter(pk=report_id, status=ReportStatus.DRAFT)
-                .first()
-            )
-            if report is None:
-                continue
-            _recompute(report)
-            report.save(update_fields=["metrics", "computed_at"])
-            record(
-                actor=None,
-                action="council.report_refreshed",
-                obj=report,
-                data={"computed_at": report.computed_at, "nightly": True},
-            )
-            refreshed += 1
+        try:
+            refreshed += _refresh_draft(report_id)
+        except ReportMetricsFailed:
+            continue  # logged; this draft keeps its last figures, the others are refreshed
     return refreshed
+
+
+@transaction.atomic
+def _refresh_draft(report_id: int) -> int:
+    report = (
+        AccountabilityReport.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("council")
+        .filter(pk=report_id, status=ReportStatus.DRAFT)
+        .first()
+    )
+    if report is None:
+        return 0
+    _recompute(report)
+    report.save(update_fields=["metrics", "computed_at"])
+    record(
+        actor=None,
+        action="council.report_refreshed",
+        obj=report,
+        data={"computed_at": report.computed_at, "nightly": True},
+    )
+    return 1
 
 
 # --- goals ---------------------------------------------------------------------------------------
@@ -221,6 +267,7 @@ def goal_create(
     require_officer(actor, council)
     title = clean_text(title, "title", max_length=300)
     clean_filter = validate_goal(metric=metric, filters=filters)
+    validate_dates(baseline_date=baseline_date, deadline=deadline)
     if deadline <= baseline_date:
         raise ValidationFailed(fields={"deadline": ["Must be after baseline_date."]})
     if target == baseline:
@@ -264,6 +311,7 @@ def goal_measurement_record(
             "This goal's metric is computed from the portal's data; it takes no measurements.",
             code="goal_metric_computed",
         )
+    validate_dates(measured_on=measured_on)
     if measured_on > timezone.localdate():
         raise ValidationFailed(fields={"measured_on": ["Must not be in the future."]})
     source = clean_text(source, "source", max_length=300)

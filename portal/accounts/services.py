@@ -126,13 +126,56 @@ def membership_add(*, actor: User | None, user: User, business: Business, role: 
     membership = Membership(user=user, business=business, role=role)
     _full_clean(membership, exclude=["user", "business"])
     membership.save()
+    record(actor=actor, action="accounts.membership_added", obj=membership, data=_membership_data(membership))
+    return membership
+
+
+def _membership_data(membership: Membership) -> dict:
+    """Who belongs to which business in which role, as the audit trail reads it years later: the ids
+    and the names they had at the time."""
+    return {
+        "user": membership.user_id,
+        "username": membership.user.username,
+        "business": membership.business_id,
+        "business_name": membership.business.name,
+        "role": membership.role,
+    }
+
+
+@transaction.atomic
+def membership_role_change(*, actor: User | None, membership_id: int, role: str) -> Membership:
+    membership = (
+        Membership.objects.select_for_update().select_related("user", "business").get(pk=membership_id)
+    )
+    previous = membership.role
+    if role == previous:
+        return membership
+    membership.role = role
+    _full_clean(membership, exclude=["user", "business"])
+    membership.save(update_fields=["role"])
     record(
         actor=actor,
-        action="accounts.membership_added",
+        action="accounts.membership_changed",
         obj=membership,
-        data={"user": user.pk, "business": business.pk, "role": role},
+        data=_membership_data(membership) | {"role_before": previous},
     )
     return membership
+
+
+@transaction.atomic
+def membership_remove(*, actor: User | None, membership_id: int) -> None:
+    membership = (
+        Membership.objects.select_for_update().select_related("user", "business").get(pk=membership_id)
+    )
+    data, pk = _membership_data(membership), membership.pk
+    membership.delete()
+    record(
+        actor=actor,
+        action="accounts.membership_removed",
+        object_type=Membership._meta.label_lower,
+        object_id=pk,
+        data=data,
+    )
 
 
 @transaction.atomic
@@ -282,6 +325,36 @@ def login_failure_record(*, username: str, now: datetime.datetime, client: str =
             },
         )
     return failure
+
+
+@transaction.atomic
+def login_lockout_clear(*, actor: User, username: str) -> bool:
+    """Let `username` sign in again at once: forget its wrong passwords and end its lockout.
+
+    For an administrator who has made sure the owner is the one asking. The row is locked while it is
+    removed, so a wrong password counted at the same moment is not lost half-way. Returns False (and
+    records nothing) when there was nothing to clear.
+    """
+    failure = LoginFailure.objects.select_for_update().filter(username=username).first()
+    if failure is None:
+        return False
+    user = User.objects.filter(username=username).first()
+    data = {
+        "username": username,
+        "user": user.pk if user else None,
+        "failures": failure.failures,
+        "locked_until": failure.locked_until,
+    }
+    pk = failure.pk
+    failure.delete()
+    record(
+        actor=actor,
+        action="accounts.lockout_cleared",
+        object_type=LoginFailure._meta.label_lower,
+        object_id=pk,
+        data=data,
+    )
+    return True
 
 
 @transaction.atomic

@@ -28,6 +28,11 @@ class ErrorCode(models.TextChoices):
     ACCOUNT_LOCKED = "account_locked", _("Too many failed sign-ins; the account is locked for a while.")
     SERVER_ERROR = "server_error", _("Something went wrong on our side; the error was logged.")
     UNAVAILABLE = "unavailable", _("The service is briefly unavailable; retry shortly.")
+    # council: reports and goals
+    PERIOD_NOT_ENDED = "period_not_ended", _("The report's period has not ended yet.")
+    REPORT_METRICS_FAILED = "report_metrics_failed", _("The report's figures could not be computed.")
+    GOAL_DATES_OUT_OF_RANGE = "goal_dates_out_of_range", _("The goal's dates are outside the allowed range.")
+    GOAL_METRIC_FAILED = "goal_metric_failed", _("The goal's metric could not be computed.")
 
 
 class DomainError(Exception):

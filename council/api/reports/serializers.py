@@ -7,8 +7,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from council.goals import METRICS
+from council.goals import DATE_RANGE_MESSAGE, METRICS, date_in_range
 from council.models import AccountabilityReport
+from council.models.reports import EARLIEST_DATE, LATEST_DATE
 
 METRICS_HELP = (
     "The report's figures as plain JSON, frozen once published: `period`, `computed_at`, `applications` "
@@ -16,14 +17,30 @@ METRICS_HELP = (
     "(`items`, `total`), `goals` and `definitions` (one sentence per metric). Every figure is a JSON number, "
     "never a string: counts are integers, shares are fractions from 0 to 1 rounded to 4 places, durations "
     "are working days rounded to 1 place, goal values and percentages are rounded to 2 and 1 places; null "
-    "means there was nothing to measure."
+    "means there was nothing to measure. Each goal has the fields of a goal in the goals list: a goal whose "
+    "progress could not be computed has `status` error and an `error` `{code, detail}`."
 )
+
+
+DATE_RANGE = f"Between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}."
+
+
+def in_date_range(value):
+    if not date_in_range(value):
+        raise serializers.ValidationError(DATE_RANGE_MESSAGE)
+
+
+def bounded_date_field(help_text: str = "", **kwargs) -> serializers.DateField:
+    """A date a goal or a report may speak of (the services and the database hold the same bounds)."""
+    return serializers.DateField(
+        validators=[in_date_range], help_text=f"{help_text} {DATE_RANGE}".strip(), **kwargs
+    )
 
 
 class ReportCreateInput(serializers.Serializer):
     council = serializers.IntegerField(min_value=1)
-    period_start = serializers.DateField(help_text="First day of the period (Asia/Almaty).")
-    period_end = serializers.DateField(help_text="Last day of the period, included; at most five years on.")
+    period_start = bounded_date_field("First day of the period (Asia/Almaty).")
+    period_end = bounded_date_field("Last day of the period, included; at most five years on.")
 
 
 class ReportPublishInput(serializers.Serializer):
@@ -82,15 +99,15 @@ class GoalCreateInput(serializers.Serializer):
         "period or trailing.",
     )
     baseline = serializers.DecimalField(max_digits=14, decimal_places=2)
-    baseline_date = serializers.DateField()
+    baseline_date = bounded_date_field()
     target = serializers.DecimalField(max_digits=14, decimal_places=2)
-    deadline = serializers.DateField()
+    deadline = bounded_date_field("After baseline_date.")
     unit = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     description = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class MeasurementInput(serializers.Serializer):
-    measured_on = serializers.DateField()
+    measured_on = bounded_date_field("Not in the future.")
     value = serializers.DecimalField(max_digits=14, decimal_places=2)
     source = serializers.CharField(max_length=300, help_text="Where the figure comes from.")
 
@@ -103,8 +120,17 @@ class MeasurementOutput(serializers.Serializer):
     source = serializers.CharField()
 
 
+class GoalErrorOutput(serializers.Serializer):
+    code = serializers.CharField(
+        help_text="goal_dates_out_of_range: the goal's stored dates lie outside the allowed range; "
+        "goal_metric_failed: computing its metric failed (logged on our side).",
+    )
+    detail = serializers.CharField()
+
+
 class GoalOutput(serializers.Serializer):
-    """A goal with its progress; every figure a JSON number."""
+    """A goal with its progress; every figure a JSON number. A goal whose progress cannot be computed
+    has `status` "error", null figures and an `error` saying why; the other goals are unaffected."""
 
     id = serializers.IntegerField()
     council = serializers.IntegerField()
@@ -125,6 +151,9 @@ class GoalOutput(serializers.Serializer):
         required=False, allow_null=True, help_text="Reported metrics: date of the latest measurement."
     )
     progress_percent = serializers.FloatField(allow_null=True)
-    time_elapsed_percent = serializers.FloatField()
+    time_elapsed_percent = serializers.FloatField(allow_null=True, help_text="Null when status is error.")
     on_track = serializers.BooleanField(allow_null=True)
-    status = serializers.CharField(help_text="achieved, on_track, behind or no_data")
+    status = serializers.CharField(help_text="achieved, on_track, behind, no_data, or error (see `error`)")
+    error = GoalErrorOutput(
+        allow_null=True, help_text="Why the progress could not be computed; null when it was."
+    )

@@ -86,7 +86,9 @@ class ReportListCreateView(PublicReads, generics.ListAPIView):
         tags=TAGS,
         description=(
             "The council's chair or secretary: a draft report for a period, its metrics computed at once. "
-            "One report per council and period (409 `report_exists`)."
+            "One report per council and period (409 `report_exists`). Dates from 2000-01-01 to 2100-12-31. "
+            "If the figures cannot be computed: 500 `report_metrics_failed`, and nothing is saved. A goal "
+            "whose progress cannot be computed does not fail the report: its row carries an `error`."
         ),
         parameters=[IDEMPOTENCY_KEY],
         request=ReportCreateInput,
@@ -122,7 +124,10 @@ class ReportRefreshView(APIView):
     @extend_schema(
         operation_id="council_reports_refresh",
         tags=TAGS,
-        description="Recompute a draft's metrics now. A published report is frozen: 409 `report_published`.",
+        description=(
+            "Recompute a draft's metrics now. A published report is frozen: 409 `report_published`. If the "
+            "figures cannot be computed: 500 `report_metrics_failed`, and the draft keeps its last figures."
+        ),
         request=None,
         responses={200: ReportOutput, **errors(401, 403, 404, 409)},
     )
@@ -138,7 +143,9 @@ class ReportPublishView(APIView):
         tags=TAGS,
         description=(
             "Publish with the council's commentary: the metrics are computed one last time and frozen, the "
-            "report becomes public, and subscribers and members are told. Again: 409 `report_published`."
+            "report becomes public, and subscribers and members are told. Again: 409 `report_published`. "
+            "Only once the period has ended (from the day after `period_end`, Asia/Almaty): before, 409 "
+            "`period_not_ended`."
         ),
         request=ReportPublishInput,
         responses={200: ReportOutput, **errors(400, 401, 403, 404, 409)},
