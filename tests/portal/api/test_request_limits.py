@@ -11,6 +11,7 @@ import logging
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from tests.factories import EntrepreneurFactory
@@ -166,3 +167,16 @@ def test_a_thousand_query_parameters_are_still_served(client):
     # then
     assert response.status_code == 200
 
+
+def test_every_operation_reading_a_body_documents_the_413():
+    # given
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+
+    # then
+    missing = [
+        f"{method.upper()} {path}"
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+        if "requestBody" in operation and "413" not in operation["responses"]
+    ]
+    assert missing == []
