@@ -16,6 +16,7 @@ from urllib.parse import unquote
 
 import environ
 from celery.schedules import crontab
+from csp import constants as csp
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "django_celery_beat",
     "pgtrigger",
     "portal.api",
@@ -72,6 +74,8 @@ MIDDLEWARE = [
     # First: a database outage anywhere below (middleware included) is a JSON 503, not a 500.
     "portal.api.middleware.DatabaseOutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy header of every response (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -281,6 +285,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SWAGGER_UI_DIST": "SIDECAR",
+    # No badge fetched from swagger.io's validator: the page loads nothing from elsewhere.
+    "SWAGGER_UI_SETTINGS": {"validatorUrl": None},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
@@ -325,6 +331,25 @@ PORTAL_IDEMPOTENCY_DAYS = env.int("PORTAL_IDEMPOTENCY_DAYS", default=7)
 PORTAL_MAX_UPLOAD_BYTES = env.int("PORTAL_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
 # Django buffers larger uploads to a temporary file rather than memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# --- Content-Security-Policy (django-csp) ------------------------------------------------------
+# What a page may load and run: only the portal's own files, and inline code only with the nonce of
+# its response (`nonce="{{ request.csp_nonce }}"`), so a script smuggled into a page never runs. The
+# API docs add what their viewers need on those two pages alone (portal/api/docs.py).
+# The council pages' one inline stylesheet (council/templates/council/_base.html) is allowed by its
+# hash; tests/portal/test_csp.py fails, naming the hash to put here, when that stylesheet changes.
+COUNCIL_STYLESHEET_HASH = "'sha256-A4xtEeXR691Iw80BlTSZAgLtmaMDTm2aQwDuSIHdYRY='"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF, csp.NONCE],
+        "style-src": [csp.SELF, csp.NONCE, COUNCIL_STYLESHEET_HASH],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+        "form-action": [csp.SELF],
+    },
+}
 
 # --- Internationalisation and time -----------------------------------------------------------
 LANGUAGE_CODE = "en"
