@@ -7,13 +7,16 @@ start while any of them is still in force (see `_refuse_unsafe_production`).
 
 from __future__ import annotations
 
+import math
 import os
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote
 
 import environ
 from celery.schedules import crontab
+from csp import constants as csp
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -55,6 +58,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "django_celery_beat",
     "pgtrigger",
     "portal.api",
@@ -70,6 +74,8 @@ MIDDLEWARE = [
     # First: a database outage anywhere below (middleware included) is a JSON 503, not a 500.
     "portal.api.middleware.DatabaseOutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy header of every response (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -279,6 +285,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SWAGGER_UI_DIST": "SIDECAR",
+    # No badge fetched from swagger.io's validator: the page loads nothing from elsewhere.
+    "SWAGGER_UI_SETTINGS": {"validatorUrl": None},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
@@ -323,6 +331,25 @@ PORTAL_IDEMPOTENCY_DAYS = env.int("PORTAL_IDEMPOTENCY_DAYS", default=7)
 PORTAL_MAX_UPLOAD_BYTES = env.int("PORTAL_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
 # Django buffers larger uploads to a temporary file rather than memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# --- Content-Security-Policy (django-csp) ------------------------------------------------------
+# What a page may load and run: only the portal's own files, and inline code only with the nonce of
+# its response (`nonce="{{ request.csp_nonce }}"`), so a script smuggled into a page never runs. The
+# API docs add what their viewers need on those two pages alone (portal/api/docs.py).
+# The council pages' one inline stylesheet (council/templates/council/_base.html) is allowed by its
+# hash; tests/portal/test_csp.py fails, naming the hash to put here, when that stylesheet changes.
+COUNCIL_STYLESHEET_HASH = "'sha256-A4xtEeXR691Iw80BlTSZAgLtmaMDTm2aQwDuSIHdYRY='"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF, csp.NONCE],
+        "style-src": [csp.SELF, csp.NONCE, COUNCIL_STYLESHEET_HASH],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+        "form-action": [csp.SELF],
+    },
+}
 
 # --- Internationalisation and time -----------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -406,15 +433,68 @@ if IS_PRODUCTION:
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 
+# A production SECRET_KEY has Django's own floor of 50 characters (check --deploy's W009) and at least
+# this many bits by `secret_key_entropy_bits`: a length says nothing of how guessable a key is.
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_BITS = 192
+
+
+def _repeated_block(text: str) -> str:
+    """The shortest block that `text` repeats at least twice over ('abcde' of 'abcdeabcdeab'), else `text`."""
+    border = [0] * len(text)  # border[i]: the longest proper prefix of text[: i + 1] that is also its suffix
+    matched = 0
+    for i in range(1, len(text)):
+        while matched and text[i] != text[matched]:
+            matched = border[matched - 1]
+        if text[i] == text[matched]:
+            matched += 1
+        border[i] = matched
+    period = len(text) - border[-1] if text else 0
+    return text[:period] if 0 < period <= len(text) // 2 else text
+
+
+def secret_key_entropy_bits(key: str) -> float:
+    """How many bits of randomness `key` can hold at most, judged from its characters.
+
+    The rule: the Shannon entropy of the characters' frequencies (bits per character) times the
+    number of characters, taken over the shortest block the key repeats, so that 'abcdefgh' ten times
+    counts as 'abcdefgh' once. Django's get_random_secret_key() scores about 240 bits (the lowest of
+    300,000 draws: 210), secrets.token_urlsafe(50) about 350 (lowest 308), secrets.token_hex(32) about
+    245 (lowest 213); 'abcde' * 10 scores 12, 'abcdefgh' * 10 scores 24 and 'a' * 64 nothing.
+    """
+    block = _repeated_block(key)
+    counts = Counter(block)
+    return sum(count * math.log2(len(block) / count) for count in counts.values())
+
+
+def secret_key_weakness(key: str) -> str | None:
+    """Why `key` may not sign production's sessions and tokens, or None when it may."""
+    if key == DEV_SECRET_KEY:
+        return "it is the development key"
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        return f"it is shorter than {SECRET_KEY_MIN_LENGTH} characters"
+    bits = secret_key_entropy_bits(key)
+    if bits < SECRET_KEY_MIN_BITS:
+        return f"its characters carry about {bits:.0f} bits, {SECRET_KEY_MIN_BITS} needed"
+    return None
+
+
 def _refuse_unsafe_production() -> None:
     """Refuse to start production with any development-only value still in force."""
     problems = []
-    if SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
-        problems.append("SECRET_KEY is the development key or too weak (50+ varied characters needed)")
+    weakness = secret_key_weakness(SECRET_KEY)
+    if weakness:
+        problems.append(
+            f"SECRET_KEY is the development key or too weak ({weakness}): "
+            "use django.core.management.utils.get_random_secret_key()"
+        )
     if DEBUG:
         problems.append("DEBUG must be off")
     if not ALLOWED_HOSTS:
         problems.append("ALLOWED_HOSTS must name the hosts the portal serves")
+    if any("*" in host for host in ALLOWED_HOSTS):
+        # '*' lets any Host header through, and with it poisoned password-reset and absolute links.
+        problems.append("ALLOWED_HOSTS must not hold '*': name the hosts the portal serves")
     for name, value in (
         ("DATABASE_URL", DATABASES["default"].get("PASSWORD", "")),
         ("EMAIL_URL", EMAIL_HOST_PASSWORD),

@@ -24,6 +24,8 @@ class ErrorCode(models.TextChoices):
     CONFLICT = "conflict", _("The object changed meanwhile; reload and retry.")
     INVALID_STATE = "invalid_state", _("The object is not in a state that allows this.")
     TOO_LARGE = "too_large", _("The request is too large.")
+    TOO_MANY_FIELDS = "too_many_fields", _("The request has too many parameters or form fields.")
+    TOO_MANY_FILES = "too_many_files", _("The request has too many files.")
     THROTTLED = "throttled", _("Too many requests.")
     ACCOUNT_LOCKED = "account_locked", _("Too many failed sign-ins; the account is locked for a while.")
     SERVER_ERROR = "server_error", _("Something went wrong on our side; the error was logged.")

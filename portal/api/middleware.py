@@ -1,5 +1,5 @@
-"""JSON errors under /api/ for what escapes DRF: unknown paths, unstorable queries, unexpected exceptions;
-and a JSON 503 on every path while the database is unreachable."""
+"""JSON errors under /api/ for what escapes DRF: unknown paths, unstorable or oversized queries,
+unexpected exceptions; and a JSON 503 on every path while the database is unreachable."""
 
 from __future__ import annotations
 
@@ -13,9 +13,12 @@ from django.utils.log import log_response
 from portal.api.errors import ErrorCode
 from portal.api.exceptions import (
     DATABASE_UNAVAILABLE,
+    REQUEST_LIMITS,
     RETRY_AFTER_SECONDS,
     database_unavailable_body,
     error_body,
+    log_request_limit,
+    request_limit_error,
 )
 
 logger = logging.getLogger("portal.api")
@@ -38,6 +41,13 @@ def _nul_query_params(request) -> list[str]:
         for key, values in request.GET.lists()
         if "\x00" in key or any("\x00" in value for value in values)
     ]
+
+
+def request_limit_response(request, exc: Exception) -> JsonResponse:
+    status, body = request_limit_error(exc)
+    response = JsonResponse(body, status=status)
+    log_request_limit(request, response, exc)
+    return response
 
 
 def database_unavailable_response() -> JsonResponse:
@@ -89,7 +99,12 @@ class DatabaseOutageMiddleware:
 
 
 class ApiErrorMiddleware:
-    """Turns an unhandled exception in an API view into a logged, JSON 500 (DEBUG on or off)."""
+    """Turns an unhandled exception in an API view into a logged, JSON 500 (DEBUG on or off).
+
+    It is the first to read the query string of an API request, so a query over Django's field limit
+    is its JSON 400 too: left to Django, it would be an HTML 400 page, or with DEBUG on a crash of the
+    debug page itself (which reads the same query again).
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -98,7 +113,10 @@ class ApiErrorMiddleware:
         if is_api_request(request):
             if "\x00" in request.path:  # no resource is named so
                 return json_error(ErrorCode.NOT_FOUND, 404, "No API endpoint or object at this path.")
-            bad = _nul_query_params(request)
+            try:
+                bad = _nul_query_params(request)
+            except REQUEST_LIMITS as exc:  # more query parameters than DATA_UPLOAD_MAX_NUMBER_FIELDS
+                return request_limit_response(request, exc)
             if bad:
                 body = error_body(
                     ErrorCode.INVALID,
@@ -111,6 +129,8 @@ class ApiErrorMiddleware:
     def process_exception(self, request, exception):
         if not is_api_request(request) or isinstance(exception, DATABASE_UNAVAILABLE):
             return None  # an outage is DatabaseOutageMiddleware's 503, not a 500
+        if isinstance(exception, REQUEST_LIMITS):  # a body read by a view that is not DRF's
+            return request_limit_response(request, exception)
         response = json_error(ErrorCode.SERVER_ERROR, 500)
         # One record, with the traceback; marking the response logged keeps Django's request log
         # from writing a second, traceback-less "Internal Server Error" for the same request.

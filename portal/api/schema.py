@@ -76,11 +76,14 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 class PortalAutoSchema(AutoSchema):
     """Adds to each operation the errors that the framework answers whatever the view does:
 
-    - 400 under /api/: `ApiErrorMiddleware` refuses a query string holding NUL before any view runs;
+    - 400 under /api/: `ApiErrorMiddleware` refuses a query string holding NUL, or more parameters
+      than Django reads (DATA_UPLOAD_MAX_NUMBER_FIELDS), before any view runs;
     - 401 wherever the view authenticates: a wrong or expired token is refused even where anonymous
       callers are welcome;
     - 404 on a paginated list: a page past the last one, or not a page number;
     - 409 wherever the operation takes an `Idempotency-Key`: a key reused for another request;
+    - 413 wherever the operation reads a body: one larger than Django reads into memory
+      (DATA_UPLOAD_MAX_MEMORY_SIZE, uploaded files aside);
     - 415 wherever the operation reads a body: one sent without a Content-Type, or with one that no
       parser of the view reads;
     - 429 wherever the view throttles.
@@ -102,6 +105,7 @@ class PortalAutoSchema(AutoSchema):
         if any(parameter is IDEMPOTENCY_KEY for parameter in self.get_override_parameters()):
             implied[409] = "This Idempotency-Key was used for a different request."
         if self.method in ("POST", "PUT", "PATCH") and self._get_request_body() is not None:
+            implied[413] = "The body is larger than the portal reads."
             implied[415] = None
         if self.view.get_throttles():
             implied[429] = None
