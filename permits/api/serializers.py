@@ -220,7 +220,8 @@ class ApplicationOutput(serializers.ModelSerializer):
     risk_reasons = serializers.ListField(
         child=serializers.CharField(),
         help_text="Why the tier is what it is: first the licence type's own tier in law, then each risk "
-        "rule that raised it. Empty while a draft.",
+        "rule that raised it, then each optional question left unanswered that counts as the answer "
+        "raising the tier most. Empty while a draft.",
     )
     answers = serializers.DictField()
     assigned_to = serializers.SerializerMethodField()

@@ -116,7 +116,8 @@ class ApplicationSubmitView(APIView):
         tags=TAGS,
         description=(
             "Submit a draft. Incomplete: 400 `incomplete` listing the missing documents and answers. A low-tier "
-            "application is a notification: accepted with its permit at once; medium and high go to review."
+            "application is a notification: accepted with its permit at once; medium and high go to review. An "
+            "optional question left unanswered counts as the answer that raises the tier most."
         ),
         request=VersionInput,
         responses={200: ApplicationOutput, **errors(400, 401, 404, 409)},
