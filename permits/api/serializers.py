@@ -23,6 +23,7 @@ from permits.models import (
     Tier,
 )
 from permits.selectors import BundleStatus, bundle_status
+from permits.services.documents import download_name
 from permits.sla import CLOCK_RUNS
 from portal.accounts.api.serializers import AuthorityRefOutput, BusinessRefOutput
 
@@ -329,12 +330,17 @@ class DocumentInput(serializers.Serializer):
 class DocumentOutput(serializers.Serializer):
     id = serializers.IntegerField(source="document.id")
     requirement = serializers.CharField(source="requirement.code")
-    name = serializers.CharField(source="document.original_name")
+    name = serializers.SerializerMethodField(
+        help_text="The name it downloads under: the uploaded name, cleaned, with the extension of its type."
+    )
     content_type = serializers.CharField(source="document.content_type")
     size = serializers.IntegerField(source="document.size")
     sha256 = serializers.CharField(source="document.sha256")
     uploaded_at = serializers.DateTimeField(source="document.created_at")
     download = serializers.SerializerMethodField()
+
+    def get_name(self, link) -> str:
+        return download_name(link.document.original_name, link.document.content_type)
 
     def get_download(self, link) -> str:
         return reverse(
