@@ -169,10 +169,11 @@ class Case(NamedTuple):
     steps: tuple[Step, ...] = ()
 
 
-# Answers that keep each licence type at its base tier; a case overrides some to raise it.
+# Answers that keep each licence type at its base tier; a case overrides some to raise it. Every
+# question that can raise the tier is answered: an unanswered one counts as the answer raising it.
 BASE_ANSWERS: dict[str, dict[str, Any]] = {
     "concert-notification": {"expected_attendance": 300, "venue_type": "indoor", "minors_involved": False},
-    "film-shoot-notification": {"minors_involved": False},
+    "film-shoot-notification": {"minors_involved": False, "venue_type": "indoor"},
     "film-distribution-certificate": {"broadcast_reach": "regional"},
     "media-registration": {"broadcast_reach": "local"},
     "broadcast-licence": {"broadcast_reach": "regional", "minors_involved": False},
@@ -194,8 +195,8 @@ BASE_ANSWERS: dict[str, dict[str, Any]] = {
     },
     "studio-noise-permit": {"premises_area_m2": 120, "minors_involved": False},
     "personal-data-notification": {"minors_involved": False},
-    "online-platform-registration": {"minors_involved": False},
-    "drone-filming-permit": {"venue_type": "outdoor", "heritage_site": False},
+    "online-platform-registration": {"minors_involved": False, "broadcast_reach": "local"},
+    "drone-filming-permit": {"venue_type": "outdoor", "heritage_site": False, "expected_attendance": 200},
     "architecture-licence": {"heritage_site": False},
     "facade-change-permit": {"ad_area_m2": 8, "heritage_site": False},
     "outdoor-ad-permit": {"ad_area_m2": 24, "outdoor_structures": True},

@@ -4,11 +4,18 @@ tier = the licence type's base tier, raised by every rule whose condition the an
 can only raise, so the tier never falls below the base tier and adding a matching rule never lowers
 it. The reasons say why, in words the applicant can follow: first the base tier (what the law makes
 of the licence type), then each matching rule's reason.
+
+Silence never lowers a tier: a question the licence type asks but the applicant left unanswered
+counts as the answer that raises the tier most (the most severe tier any valid answer to it could
+give), and the reasons say so. Otherwise leaving out "are minors involved?" would be a way to a
+low-tier permit issued at once. A question the licence type does not ask cannot be answered, so the
+rules on it never count.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,9 +85,16 @@ def base_tier_reason(licence_type: str, kind: str, tier: str, legal_basis: str =
 
 
 def assess(
-    base_tier: str, rules: Iterable[Rule], answers: Mapping[str, Any], *, base_reason: str
+    base_tier: str,
+    rules: Iterable[Rule],
+    answers: Mapping[str, Any],
+    *,
+    base_reason: str,
+    questions: Iterable[QuestionSpec],
 ) -> Assessment:
-    """The tier and its reasons: `base_reason` (see `base_tier_reason`) first, then the rules'."""
+    """The tier and its reasons: `base_reason` (see `base_tier_reason`) first, then the rules', then
+    one per unanswered question of `questions` (those the licence type asks) that raises the tier."""
+    rules = list(rules)
     tier = base_tier
     reasons: list[str] = [base_reason]
     for rule in rules:
@@ -88,12 +102,87 @@ def assess(
             tier = Tier.highest(tier, rule.raises_to)
             if rule.reason not in reasons:
                 reasons.append(rule.reason)
+    for spec in questions:
+        if spec.key in answers:
+            continue
+        worst = worst_answer(spec, [rule for rule in rules if rule.question_key == spec.key])
+        if worst is None or Tier.rank(worst.tier) <= Tier.rank(base_tier):
+            continue
+        tier = Tier.highest(tier, worst.tier)
+        reason = unanswered_reason(spec.key, worst.tier, worst.reasons)
+        if reason not in reasons:
+            reasons.append(reason)
     return Assessment(tier=str(tier), reasons=reasons)
+
+
+def unanswered_reason(key: str, tier: str, rule_reasons: Sequence[str]) -> str:
+    because = f" ({'; '.join(rule_reasons)})" if rule_reasons else ""
+    return f"{key}: not answered, counted as the answer that raises the tier to {tier}{because}."
+
+
+@dataclass(frozen=True)
+class WorstAnswer:
+    answer: Any
+    tier: str
+    reasons: list[str]  # of the rules it meets that raise to `tier`
+
+
+def worst_answer(spec: QuestionSpec, rules: Iterable[Rule]) -> WorstAnswer | None:
+    """The valid answer to `spec` that meets the rules raising the tier most, or None when no valid
+    answer meets any of `rules` (all on this question)."""
+    rules = [rule for rule in rules if rule.question_key == spec.key]
+    worst: WorstAnswer | None = None
+    for answer in candidate_answers(spec, rules):
+        met = [rule for rule in rules if matches(rule, {spec.key: answer})]
+        if not met:
+            continue
+        tier = Tier.highest(*(rule.raises_to for rule in met))
+        if worst is None or Tier.rank(tier) > Tier.rank(worst.tier):
+            reasons = list(dict.fromkeys(rule.reason for rule in met if rule.raises_to == tier))
+            worst = WorstAnswer(answer=answer, tier=str(tier), reasons=reasons)
+    return worst
+
+
+def _rule_values(rule: Rule) -> list[Any]:
+    return rule.value if isinstance(rule.value, list) else [rule.value]
+
+
+def candidate_answers(spec: QuestionSpec, rules: Iterable[Rule]) -> list[Any]:
+    """Valid answers to `spec` among which, for every rule on it that some valid answer meets, is one
+    that meets it. Booleans and choices have few answers: all of them. A whole number meets a
+    comparison on one side of the rule's value, so the ends of the valid range and the whole numbers
+    around every value are enough. Text meets "equals"/"is one of" only with the rule's own values and
+    "does not equal"/"is none of" with any other text, so those values and one text unlike them are."""
+    rules = list(rules)
+    if spec.type == QuestionType.BOOLEAN:
+        candidates: list[Any] = [True, False]
+    elif spec.type == QuestionType.CHOICE:
+        candidates = list(spec.choices)
+    elif spec.type == QuestionType.INTEGER:
+        points = {MIN_INTEGER_ANSWER, MAX_INTEGER_ANSWER}
+        for rule in rules:
+            for value in _rule_values(rule):
+                number = _number(value)
+                if number is None or not math.isfinite(number):
+                    continue
+                whole = math.floor(number)
+                points.update((whole - 1, whole, whole + 1))
+        candidates = sorted(points)
+    elif spec.type == QuestionType.STRING:
+        texts = list(dict.fromkeys(v for rule in rules for v in _rule_values(rule) if isinstance(v, str)))
+        # Of len(texts) + 1 distinct texts one is not among them.
+        other = next(t for t in ["", *(str(i) for i in range(len(texts)))] if t not in texts)
+        candidates = [*texts, other]
+    else:
+        candidates = []
+    return [answer for answer in candidates if answer_error(spec, answer) is None]
 
 
 # --- answers ---------------------------------------------------------------------------------
 
 MAX_STRING_ANSWER = 1000
+MIN_INTEGER_ANSWER = 0
+MAX_INTEGER_ANSWER = 10**9
 
 
 def answer_error(spec: QuestionSpec, value: Any) -> str | None:
@@ -103,7 +192,9 @@ def answer_error(spec: QuestionSpec, value: Any) -> str | None:
     if spec.type == QuestionType.INTEGER:
         if isinstance(value, bool) or not isinstance(value, int):
             return "Expected a whole number."
-        return None if 0 <= value <= 10**9 else "Expected a whole number between 0 and 1000000000."
+        if MIN_INTEGER_ANSWER <= value <= MAX_INTEGER_ANSWER:
+            return None
+        return f"Expected a whole number between {MIN_INTEGER_ANSWER} and {MAX_INTEGER_ANSWER}."
     if spec.type == QuestionType.STRING:
         if not isinstance(value, str):
             return "Expected text."

@@ -23,6 +23,7 @@ from permits.models import (
     Tier,
 )
 from permits.selectors import BundleStatus, bundle_status
+from permits.services.documents import download_name
 from permits.sla import CLOCK_RUNS
 from portal.accounts.api.serializers import AuthorityRefOutput, BusinessRefOutput
 
@@ -220,7 +221,8 @@ class ApplicationOutput(serializers.ModelSerializer):
     risk_reasons = serializers.ListField(
         child=serializers.CharField(),
         help_text="Why the tier is what it is: first the licence type's own tier in law, then each risk "
-        "rule that raised it. Empty while a draft.",
+        "rule that raised it, then each optional question left unanswered that counts as the answer "
+        "raising the tier most. Empty while a draft.",
     )
     answers = serializers.DictField()
     assigned_to = serializers.SerializerMethodField()
@@ -328,12 +330,17 @@ class DocumentInput(serializers.Serializer):
 class DocumentOutput(serializers.Serializer):
     id = serializers.IntegerField(source="document.id")
     requirement = serializers.CharField(source="requirement.code")
-    name = serializers.CharField(source="document.original_name")
+    name = serializers.SerializerMethodField(
+        help_text="The name it downloads under: the uploaded name, cleaned, with the extension of its type."
+    )
     content_type = serializers.CharField(source="document.content_type")
     size = serializers.IntegerField(source="document.size")
     sha256 = serializers.CharField(source="document.sha256")
     uploaded_at = serializers.DateTimeField(source="document.created_at")
     download = serializers.SerializerMethodField()
+
+    def get_name(self, link) -> str:
+        return download_name(link.document.original_name, link.document.content_type)
 
     def get_download(self, link) -> str:
         return reverse(

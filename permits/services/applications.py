@@ -145,6 +145,7 @@ def submit_locked(application: Application, *, actor, rule_set) -> Application:
             licence_type.base_tier,
             ", ".join(filter(None, [licence_type.legal_basis.title, licence_type.legal_articles])),
         ),
+        questions=selectors.question_specs(licence_type),
     )
     now = timezone.now()
     deadline = application.licence_type.deadline_for(assessment.tier)

@@ -33,6 +33,8 @@ _SIGNATURES = (
     (b"\xff\xd8\xff", "image/jpeg"),
 )
 CONTENT_TYPES = tuple(content_type for _, content_type in _SIGNATURES)
+# The extensions a download of each type may carry, the usual one first.
+EXTENSIONS = {"application/pdf": (".pdf",), "image/png": (".png",), "image/jpeg": (".jpg", ".jpeg")}
 
 
 class TooLarge(DomainError):
@@ -56,6 +58,17 @@ def clean_name(name: str) -> str:
         cleaned = ""
     stem, ext = os.path.splitext(cleaned[:200])
     return (stem[:100] + ext[:10]) or "document"
+
+
+def download_name(name: str, content_type: str) -> str:
+    """The name a document is shown and downloaded under: `clean_name`, with an extension of the type
+    its bytes were recognised as. A name never claims another type: PNG bytes sent as `x.html` are
+    `x.png`, so a browser or desktop that goes by the extension never opens them as a page."""
+    stem, extension = os.path.splitext(clean_name(name))
+    allowed = EXTENSIONS.get(content_type, ())
+    if extension.lower() in allowed:
+        return stem + extension
+    return (stem or "document") + (allowed[0] if allowed else "")
 
 
 def _inspect(upload) -> tuple[str, str, int]:
@@ -97,7 +110,7 @@ def _store(*, actor, business, requirement: DocumentRequirement, upload) -> Docu
         business=business,
         requirement=requirement,
         uploaded_by=actor,
-        original_name=clean_name(upload.name),
+        original_name=download_name(upload.name, content_type),
         content_type=content_type,
         size=size,
         sha256=sha256,

@@ -30,10 +30,25 @@ HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 200
 
 
+def _file_fingerprint(upload: UploadedFile) -> dict:
+    """What makes two uploads the same: their bytes (sha256, read in chunks), name and declared type.
+    Name and size alone are not: another file of the same size would replay the first one's answer."""
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():  # chunks() starts from the first byte
+        digest.update(chunk)
+    upload.seek(0)  # the handler reads the file afresh
+    return {
+        "file": upload.name,
+        "content_type": upload.content_type,
+        "size": upload.size,
+        "sha256": digest.hexdigest(),
+    }
+
+
 def _fingerprint(request) -> str:
     def plain(value):
         if isinstance(value, UploadedFile):
-            return {"file": value.name, "size": value.size}
+            return _file_fingerprint(value)
         return value
 
     data = request.data

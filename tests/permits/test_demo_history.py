@@ -62,6 +62,20 @@ def test_the_history_spans_every_authority_tier_and_outcome(seeded):
     assert any(line.strip().startswith("applications: 10 submitted") for line in seeded)
 
 
+def test_the_history_answers_every_question_that_could_raise_its_tier(seeded):
+    # given: the demo data is loaded (fixture)
+    # when
+    applications = [a for a in history() if a.submitted_at is not None]
+
+    # then: no tier comes from an unanswered question counted as the answer raising it; each case's
+    # tier is the one its answers give
+    assert applications
+    counted = {
+        a.reference: a.risk_reasons for a in applications if any("not answered" in r for r in a.risk_reasons)
+    }
+    assert counted == {}
+
+
 def test_the_history_entrepreneurs_are_demo_accounts_registered_over_nine_months(seeded):
     # given: the demo data is loaded (fixture)
     nine_months_ago = timezone.now() - dt.timedelta(days=275)

@@ -3,10 +3,12 @@ generated names, listed and downloaded only by those who may see the application
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 
 import pytest
+import time_machine
 
 from permits.models import ApplicationDocument, Document
 from permits.services.applications import application_submit
@@ -378,8 +380,77 @@ def test_the_owner_downloads_the_exact_bytes(owner_client, application):
     assert content == PNG_BYTES
     assert response["Content-Type"] == "image/png"
     assert response["Content-Disposition"].startswith("attachment")
-    assert 'filename="abc.pdf"' in response["Content-Disposition"]
+    assert 'filename="abc.png"' in response["Content-Disposition"]
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+# --- the name follows the type ----------------------------------------------------------------
+
+
+@time_machine.travel(dt.datetime(2026, 9, 16, 5, 30, tzinfo=dt.UTC), tick=False)
+def test_png_bytes_sent_as_html_are_named_and_served_as_png(owner_client, application):
+    # given: PNG bytes under a web-page name
+    body = upload(owner_client, application, PNG_BYTES, "x.html", requirement="floor-plan").json()
+
+    # when
+    response, content = download(owner_client, body["download"])
+
+    # then: shown, stored and downloaded as what the bytes are
+    assert body["name"] == "x.png"
+    assert Document.objects.get(pk=body["id"]).original_name == "x.png"
+    assert response.status_code == 200
+    assert content == PNG_BYTES
+    assert response["Content-Type"] == "image/png"
+    assert response["Content-Disposition"] == 'attachment; filename="x.png"'
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+@time_machine.travel(dt.datetime(2026, 9, 16, 5, 30, tzinfo=dt.UTC), tick=False)
+def test_a_document_stored_under_a_misleading_name_is_listed_and_downloaded_under_its_type(
+    owner_client, application
+):
+    # given: a row stored before names followed the type (PNG bytes named x.html)
+    body = upload(owner_client, application, PNG_BYTES, "x.png", requirement="floor-plan").json()
+    Document.objects.filter(pk=body["id"]).update(original_name="x.html")
+
+    # when
+    listed = owner_client.get(documents_url(application)).json()["results"]
+    response, _ = download(owner_client, body["download"])
+
+    # then
+    assert [d["name"] for d in listed] == ["x.png"]
+    assert response["Content-Type"] == "image/png"
+    assert response["Content-Disposition"] == 'attachment; filename="x.png"'
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    ("content", "sent", "named"),
+    [
+        (PDF_BYTES, "charter.pdf", "charter.pdf"),
+        (PDF_BYTES, "charter.PDF", "charter.PDF"),
+        (PDF_BYTES, "charter.svg", "charter.pdf"),
+        (PDF_BYTES, "charter", "charter.pdf"),
+        (JPEG_BYTES, "photo.jpeg", "photo.jpeg"),
+        (JPEG_BYTES, "photo.JPG", "photo.JPG"),
+        (JPEG_BYTES, "photo.png", "photo.jpg"),
+        (PNG_BYTES, "plan.pdf", "plan.png"),
+        (PNG_BYTES, "plan.html.exe", "plan.html.png"),
+        (PNG_BYTES, "<>", "document.png"),
+    ],
+    ids=lambda value: None if isinstance(value, str) else "",
+)
+@time_machine.travel(dt.datetime(2026, 9, 16, 5, 30, tzinfo=dt.UTC), tick=False)
+def test_the_download_extension_is_the_sniffed_types(owner_client, application, content, sent, named):
+    # given
+    body = upload(owner_client, application, content, sent, requirement="floor-plan").json()
+
+    # when
+    response, _ = download(owner_client, body["download"])
+
+    # then
+    assert body["name"] == named
+    assert response["Content-Disposition"] == f'attachment; filename="{named}"'
 
 
 def test_an_older_document_is_no_longer_downloadable_from_the_application(owner_client, application):

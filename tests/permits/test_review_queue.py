@@ -49,6 +49,8 @@ ALMATY = ZoneInfo("Asia/Almaty")
 # Monday 14 September 2026, 09:00 in Almaty: the first submission of the day.
 T0 = dt.datetime(2026, 9, 14, 9, 0, tzinfo=ALMATY)
 PYROTECHNICS = "Pyrotechnics on stage"
+# The medium files answer the optional pyrotechnics question: left out, it would count as a "yes".
+NO_PYROTECHNICS = {"pyrotechnics": False}
 ITEM_FIELDS = {
     "kind",
     "id",
@@ -114,7 +116,7 @@ def world(settings):
     w = SimpleNamespace(culture=culture, low_type=low_type, medium_type=medium_type)
 
     # Submitted before anyone could review it: it waits, unassigned.
-    w.waiting = submit(medium_type, when=at(0))
+    w.waiting = submit(medium_type, when=at(0), answers=NO_PYROTECHNICS)
 
     reviewer = OfficialProfileFactory(user__username="culture-reviewer", authority=culture).user
     senior = OfficialProfileFactory(user__username="culture-senior", authority=culture, high=True).user
@@ -127,7 +129,7 @@ def world(settings):
 
     # Assignment goes to the least-loaded official, ties to the older account (the reviewer); each
     # official acts on their oldest file, so no decision below needs an out-of-order reason.
-    w.decided = submit(medium_type, when=at(0.5))  # to the reviewer, then approved
+    w.decided = submit(medium_type, when=at(0.5), answers=NO_PYROTECHNICS)  # to the reviewer, then approved
     with time_machine.travel(at(9), tick=False):
         application_decide(
             actor=w.decided.assigned_to,
@@ -135,19 +137,19 @@ def world(settings):
             decision="approve",
             reason="All in order.",
         )
-    w.asked = submit(medium_type, when=at(4))  # to the reviewer, who asks for more
+    w.asked = submit(medium_type, when=at(4), answers=NO_PYROTECHNICS)  # to the reviewer, who asks for more
     with time_machine.travel(at(9.5), tick=False):
         application_request_info(
             actor=w.asked.assigned_to, application_id=w.asked.pk, message="Send the venue's floor plan."
         )
     w.fireworks = submit(medium_type, when=at(3), answers={"pyrotechnics": True})  # high: to the senior
-    w.studio = submit(medium_type, when=at(1))  # to the reviewer (1 open file each)
-    w.gallery = submit(medium_type, when=at(2))  # to the senior (1 against 2)
+    w.studio = submit(medium_type, when=at(1), answers=NO_PYROTECHNICS)  # to the reviewer (1 open file each)
+    w.gallery = submit(medium_type, when=at(2), answers=NO_PYROTECHNICS)  # to the senior (1 against 2)
     w.quiet_notice = submit(low_type, when=at(6))  # approved at once, not drawn for a check
     settings.PORTAL_POST_CHECK_SHARE = 1.0
     w.notice = submit(low_type, when=at(5))  # approved at once, drawn for a post-issue check
     settings.PORTAL_POST_CHECK_SHARE = 0.0
-    w.withdrawn = submit(medium_type, when=at(7))
+    w.withdrawn = submit(medium_type, when=at(7), answers=NO_PYROTECHNICS)
     with time_machine.travel(at(8), tick=False):
         application_withdraw(actor=w.withdrawn.created_by, application_id=w.withdrawn.pk)
     w.foreign = submit(foreign_type, when=at(0.25))
@@ -230,8 +232,8 @@ def test_a_file_submitted_to_another_authority_is_not_in_the_queue(world, client
 
 def test_files_submitted_at_the_same_moment_are_ordered_by_id(world, client_for):
     # given: two more files submitted at the very same instant as the oldest one
-    twin_a = submit(world.medium_type, when=at(0))
-    twin_b = submit(world.medium_type, when=at(0))
+    twin_a = submit(world.medium_type, when=at(0), answers=NO_PYROTECHNICS)
+    twin_b = submit(world.medium_type, when=at(0), answers=NO_PYROTECHNICS)
     assert twin_a.submitted_at == twin_b.submitted_at == world.waiting.submitted_at
 
     # when

@@ -1,8 +1,10 @@
 """The risk engine (permits/risk.py): pure functions over plain data, so no database here.
 
 A rule raises the licence type's base tier when the answer meets its condition; it never lowers it.
-Comparisons are type-strict (True is not 1, "5" is not 5) and an unanswered question meets no rule,
-not even a negative one ("ne", "not_in"): silence must never change a tier.
+Comparisons are type-strict (True is not 1, "5" is not 5) and an unanswered question meets no rule
+by itself, not even a negative one ("ne", "not_in"). But silence must never lower a tier either: when
+the licence type asks the question, `assess` counts an unanswered one as the answer that raises the
+tier most, and says so in the reasons.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from permits.risk import (
     base_tier_reason,
     matches,
     missing_answers,
+    worst_answer,
 )
 
 TIERS = [Tier.LOW.value, Tier.MEDIUM.value, Tier.HIGH.value]
@@ -176,7 +179,9 @@ def test_assess_keeps_the_base_tier_when_nothing_matches():
     ]
 
     # when
-    result = assess("medium", rules, {"attendance": 120, "pyrotechnics": False}, base_reason=BASE)
+    result = assess(
+        "medium", rules, {"attendance": 120, "pyrotechnics": False}, base_reason=BASE, questions=()
+    )
 
     # then
     assert result == Assessment(tier="medium", reasons=[BASE])
@@ -184,7 +189,7 @@ def test_assess_keeps_the_base_tier_when_nothing_matches():
 
 def test_assess_without_rules_is_the_base_tier():
     # given / when
-    result = assess("low", [], {"attendance": 10_000}, base_reason=BASE)
+    result = assess("low", [], {"attendance": 10_000}, base_reason=BASE, questions=())
 
     # then
     assert result == Assessment(tier="low", reasons=[BASE])
@@ -199,7 +204,9 @@ def test_assess_raises_to_the_highest_matching_rule():
     ]
 
     # when
-    result = assess("low", rules, {"food": True, "attendance": 800, "alcohol": False}, base_reason=BASE)
+    result = assess(
+        "low", rules, {"food": True, "attendance": 800, "alcohol": False}, base_reason=BASE, questions=()
+    )
 
     # then
     assert result.tier == "high"
@@ -216,7 +223,9 @@ def test_assess_lists_reasons_in_rule_order_without_duplicates():
     ]
 
     # when
-    result = assess("low", rules, {"attendance": 2000, "minors": True, "food": True}, base_reason=BASE)
+    result = assess(
+        "low", rules, {"attendance": 2000, "minors": True, "food": True}, base_reason=BASE, questions=()
+    )
 
     # then
     assert result.reasons == [BASE, "Large crowd", "Minors take part", "Food service"]
@@ -228,7 +237,7 @@ def test_a_matching_rule_below_the_base_tier_gives_its_reason_but_keeps_the_tier
     rules = [rule("eq", True, key="food", raises_to="medium", reason="Food service")]
 
     # when
-    result = assess("high", rules, {"food": True}, base_reason=BASE)
+    result = assess("high", rules, {"food": True}, base_reason=BASE, questions=())
 
     # then
     assert result.tier == "high"
@@ -240,7 +249,7 @@ def test_a_rule_repeating_the_base_reason_does_not_list_it_twice():
     rules = [rule("eq", True, key="food", raises_to="high", reason=BASE)]
 
     # when
-    result = assess("medium", rules, {"food": True}, base_reason=BASE)
+    result = assess("medium", rules, {"food": True}, base_reason=BASE, questions=())
 
     # then
     assert result == Assessment(tier="high", reasons=[BASE])
@@ -270,7 +279,7 @@ def test_tier_table_base_by_raises_to(base, raises_to):
     ]
 
     # when
-    result = assess(base, rules, {"pyrotechnics": True, "alcohol": False}, base_reason=BASE)
+    result = assess(base, rules, {"pyrotechnics": True, "alcohol": False}, base_reason=BASE, questions=())
 
     # then: the higher of the two, as the table of DESIGN §4 reads
     expected = {
@@ -316,7 +325,7 @@ base_tiers = st.sampled_from(TIERS)
 def test_property_tier_never_falls_below_the_base_tier(base, rules, answers):
     # given: any base tier, any rules, any answers
     # when
-    result = assess(base, rules, answers, base_reason=BASE)
+    result = assess(base, rules, answers, base_reason=BASE, questions=())
 
     # then
     assert RANK[result.tier] >= RANK[base]
@@ -331,8 +340,8 @@ def test_property_more_rules_never_lower_the_tier(base, rules, extra, answers, a
     more = rules[:position] + extra + rules[position:]
 
     # when
-    before = assess(base, rules, answers, base_reason=BASE)
-    after = assess(base, more, answers, base_reason=BASE)
+    before = assess(base, rules, answers, base_reason=BASE, questions=())
+    after = assess(base, more, answers, base_reason=BASE, questions=())
 
     # then: the tier is monotonic in the rules, and every earlier reason is still given
     assert RANK[after.tier] >= RANK[before.tier]
@@ -347,8 +356,8 @@ def test_property_adding_a_matching_rule_never_lowers_the_tier(base, rules, answ
     matching = rule("eq", "outdoor", key="venue", raises_to=raises_to, reason="Outdoor venue (added)")
 
     # when
-    before = assess(base, rules, answers, base_reason=BASE)
-    after = assess(base, [*rules, matching], answers, base_reason=BASE)
+    before = assess(base, rules, answers, base_reason=BASE, questions=())
+    after = assess(base, [*rules, matching], answers, base_reason=BASE, questions=())
 
     # then: the tier does not fall and reaches at least what the added rule raises to
     assert RANK[after.tier] >= RANK[before.tier]
@@ -363,7 +372,7 @@ def test_property_tier_is_the_max_of_base_and_matching_rules(base, rules, answer
     matching = [r for r in rules if matches(r, answers)]
 
     # when
-    result = assess(base, rules, answers, base_reason=BASE)
+    result = assess(base, rules, answers, base_reason=BASE, questions=())
 
     # then: the tier is max(base, raises_to of each matching rule); reasons are theirs, deduplicated
     assert RANK[result.tier] == max([RANK[base], *(RANK[r.raises_to] for r in matching)])
@@ -374,7 +383,7 @@ def test_property_tier_is_the_max_of_base_and_matching_rules(base, rules, answer
 @given(base=base_tiers, rules=rule_lists, answers=answers_strategy)
 def test_property_the_base_reason_comes_first_and_no_reason_twice(base, rules, answers):
     # when
-    result = assess(base, rules, answers, base_reason=BASE)
+    result = assess(base, rules, answers, base_reason=BASE, questions=())
 
     # then: whatever matches, the applicant is told why the tier starts where it does
     assert result.reasons[0] == BASE
@@ -383,15 +392,266 @@ def test_property_the_base_reason_comes_first_and_no_reason_twice(base, rules, a
 
 @settings(max_examples=200, deadline=None)
 @given(base=base_tiers, rules=rule_lists, answers=answers_strategy)
-def test_property_unanswered_questions_never_change_the_tier(base, rules, answers):
-    # given: rules on a question nobody answered, next to any other rules
+def test_property_rules_on_a_question_not_asked_never_change_the_tier(base, rules, answers):
+    # given: rules on a question the licence type does not ask (so nobody can answer it)
     silent = [Rule("never_asked", r.comparison, r.value, "high", "Silent") for r in rules]
 
     # when
-    with_silent = assess(base, [*rules, *silent], answers, base_reason=BASE)
+    with_silent = assess(base, [*rules, *silent], answers, base_reason=BASE, questions=())
 
     # then
-    assert with_silent == assess(base, rules, answers, base_reason=BASE)
+    assert with_silent == assess(base, rules, answers, base_reason=BASE, questions=())
+
+
+# --- assess: unanswered questions ----------------------------------------------------------------
+
+MINORS = QuestionSpec(key="minors", label="Minors?", type=QuestionType.BOOLEAN, required=False)
+CROWD = QuestionSpec(key="attendance", label="Attendance", type=QuestionType.INTEGER, required=False)
+VENUE = QuestionSpec(
+    key="venue",
+    label="Venue",
+    type=QuestionType.CHOICE,
+    required=False,
+    choices=("indoor", "outdoor", "mixed"),
+)
+TITLE = QuestionSpec(key="title", label="Title", type=QuestionType.STRING, required=False)
+AGE = QuestionSpec(
+    key="youngest", label="Youngest performer's age", type=QuestionType.INTEGER, required=False
+)
+# One rule set with every kind of rule: a boolean raising when true, integer thresholds above and
+# below, a choice list, a text, a negative comparison.
+RULE_SET = [
+    rule("eq", True, key="minors", raises_to="medium", reason="Minors involved"),
+    rule("gt", 500, key="attendance", raises_to="medium", reason="Over 500 people"),
+    rule("gt", 3000, key="attendance", raises_to="high", reason="Over 3,000 people"),
+    rule("in", ["outdoor", "mixed"], key="venue", raises_to="medium", reason="Outdoor venue"),
+    rule("eq", "Fire show", key="title", raises_to="high", reason="A fire show"),
+    rule("lt", 16, key="youngest", raises_to="medium", reason="Performers under 16"),
+]
+NOTE = "{key}: not answered, counted as the answer that raises the tier to {tier} ({why})."
+
+
+@pytest.mark.parametrize(
+    ("spec", "tier", "why"),
+    [
+        (MINORS, "medium", "Minors involved"),
+        (CROWD, "high", "Over 3,000 people"),
+        (VENUE, "medium", "Outdoor venue"),
+        (TITLE, "high", "A fire show"),
+        (AGE, "medium", "Performers under 16"),
+    ],
+    ids=lambda v: v.key if isinstance(v, QuestionSpec) else None,
+)
+def test_an_unanswered_question_counts_as_the_answer_that_raises_the_tier_most(spec, tier, why):
+    # given: a low licence type asking every question, all answered harmlessly but one
+    harmless = {
+        "minors": False,
+        "attendance": 100,
+        "venue": "indoor",
+        "title": "Quiet evening",
+        "youngest": 30,
+    }
+    answers = {key: value for key, value in harmless.items() if key != spec.key}
+
+    # when
+    result = assess("low", RULE_SET, answers, base_reason=BASE, questions=[MINORS, CROWD, VENUE, TITLE, AGE])
+
+    # then: the tier of the worst answer, and the applicant is told why
+    assert result.tier == tier
+    assert result.reasons == [BASE, NOTE.format(key=spec.key, tier=tier, why=why)]
+
+
+def test_answering_the_question_harmlessly_keeps_the_base_tier():
+    # given: every question answered, none meeting a rule
+    answers = {
+        "minors": False,
+        "attendance": 100,
+        "venue": "indoor",
+        "title": "Quiet evening",
+        "youngest": 30,
+    }
+
+    # when
+    result = assess("low", RULE_SET, answers, base_reason=BASE, questions=[MINORS, CROWD, VENUE, TITLE, AGE])
+
+    # then
+    assert result == Assessment(tier="low", reasons=[BASE])
+
+
+def test_several_unanswered_questions_each_give_their_reason_in_question_order():
+    # given: nothing answered
+    # when
+    result = assess("low", RULE_SET, {}, base_reason=BASE, questions=[VENUE, MINORS, CROWD])
+
+    # then
+    assert result.tier == "high"
+    assert result.reasons == [
+        BASE,
+        NOTE.format(key="venue", tier="medium", why="Outdoor venue"),
+        NOTE.format(key="minors", tier="medium", why="Minors involved"),
+        NOTE.format(key="attendance", tier="high", why="Over 3,000 people"),
+    ]
+
+
+def test_an_unanswered_question_next_to_a_matching_rule_gives_both_reasons():
+    # given: the crowd is large (answered), minors left out
+    # when
+    result = assess("low", RULE_SET, {"attendance": 800}, base_reason=BASE, questions=[CROWD, MINORS])
+
+    # then
+    assert result.tier == "medium"
+    assert result.reasons == [
+        BASE,
+        "Over 500 people",
+        NOTE.format(key="minors", tier="medium", why="Minors involved"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("spec", "the_rule"),
+    [
+        # no valid answer meets these: the range is 0..10**9, the choices are fixed
+        (CROWD, rule("gt", 10**9, key="attendance")),
+        (CROWD, rule("lt", 0, key="attendance")),
+        (CROWD, rule("eq", -5, key="attendance")),
+        (CROWD, rule("in", [-1, 10**9 + 1], key="attendance")),
+        (VENUE, rule("eq", "stadium", key="venue")),
+        (VENUE, rule("not_in", ["indoor", "outdoor", "mixed"], key="venue")),
+        (MINORS, rule("not_in", [True, False], key="minors")),
+        (MINORS, rule("gt", 0, key="minors")),  # a boolean is not a number
+        (TITLE, rule("eq", "x" * (MAX_STRING_ANSWER + 1), key="title")),
+    ],
+)
+def test_a_rule_no_valid_answer_meets_does_not_count_for_an_unanswered_question(spec, the_rule):
+    # when
+    result = assess("low", [the_rule], {}, base_reason=BASE, questions=[spec])
+
+    # then
+    assert result == Assessment(tier="low", reasons=[BASE])
+
+
+@pytest.mark.parametrize(
+    ("spec", "the_rule"),
+    [
+        (MINORS, rule("eq", False, key="minors")),
+        (MINORS, rule("ne", True, key="minors")),
+        (CROWD, rule("gte", 10**9, key="attendance")),
+        (CROWD, rule("lte", 0, key="attendance")),
+        (CROWD, rule("gt", 499.5, key="attendance")),
+        (CROWD, rule("eq", 7, key="attendance")),
+        (CROWD, rule("ne", 7, key="attendance")),
+        (CROWD, rule("not_in", [0, 1, 2], key="attendance")),
+        (VENUE, rule("not_in", ["indoor", "outdoor"], key="venue")),
+        (TITLE, rule("ne", "", key="title")),
+        (TITLE, rule("not_in", ["", "0", "1"], key="title")),
+        (TITLE, rule("in", ["Fire show", "Laser show"], key="title")),
+    ],
+)
+def test_any_rule_some_valid_answer_meets_counts_for_an_unanswered_question(spec, the_rule):
+    # when
+    result = assess("low", [the_rule], {}, base_reason=BASE, questions=[spec])
+
+    # then
+    assert result.tier == "high"
+    assert result.reasons == [BASE, NOTE.format(key=spec.key, tier="high", why="because")]
+
+
+def test_an_unanswered_question_that_cannot_raise_above_the_base_tier_is_not_mentioned():
+    # given: a medium licence type; minors would raise to medium only
+    # when
+    result = assess("medium", RULE_SET, {}, base_reason=BASE, questions=[MINORS])
+
+    # then
+    assert result == Assessment(tier="medium", reasons=[BASE])
+
+
+def test_rules_on_other_licence_types_questions_do_not_count_when_unanswered():
+    # given: the licence type asks only about minors (answered); attendance is another type's question
+    # when
+    result = assess("low", RULE_SET, {"minors": False}, base_reason=BASE, questions=[MINORS])
+
+    # then
+    assert result == Assessment(tier="low", reasons=[BASE])
+
+
+PROPERTY_SPECS = {
+    "attendance": CROWD,
+    "pyrotechnics": QuestionSpec(key="pyrotechnics", label="Pyro", type=QuestionType.BOOLEAN, required=False),
+    "venue": VENUE,
+    "minors": MINORS,
+    "title": TITLE,
+}
+property_rules = st.lists(
+    st.builds(
+        Rule,
+        question_key=st.sampled_from(list(PROPERTY_SPECS)),
+        comparison=st.sampled_from([c.value for c in Comparison]),
+        value=st.one_of(
+            rule_values,
+            st.integers(-2, 10**9 + 2),
+            st.lists(st.integers(-2, 3000), max_size=3),
+            st.floats(-2, 5000),
+        ),
+        raises_to=st.sampled_from(TIERS),
+        reason=st.sampled_from(["Large crowd", "Pyrotechnics", "Outdoor venue", "Minors", "Other"]),
+    ),
+    max_size=8,
+)
+
+
+def _valid_answers(spec: QuestionSpec, rules: list[Rule]):
+    near = [
+        v + d
+        for r in rules
+        for v in (r.value if isinstance(r.value, list) else [r.value])
+        if isinstance(v, int) and not isinstance(v, bool)
+        for d in (-1, 0, 1)
+    ]
+    texts = [
+        v for r in rules for v in (r.value if isinstance(r.value, list) else [r.value]) if isinstance(v, str)
+    ]
+    strategy = {
+        QuestionType.BOOLEAN: st.booleans(),
+        QuestionType.INTEGER: st.one_of(st.integers(0, 10**9), *([st.sampled_from(near)] if near else [])),
+        QuestionType.CHOICE: st.sampled_from(spec.choices),
+        QuestionType.STRING: st.one_of(st.text(max_size=4), *([st.sampled_from(texts)] if texts else [])),
+    }[spec.type]
+    return strategy.filter(lambda value: answer_error(spec, value) is None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(base=base_tiers, rules=property_rules, key=st.sampled_from(list(PROPERTY_SPECS)), data=st.data())
+def test_property_leaving_a_question_out_never_gives_a_lower_tier_than_any_answer(base, rules, key, data):
+    # given: a licence type asking every question, one of them answered with any valid answer
+    spec = PROPERTY_SPECS[key]
+    answer = data.draw(_valid_answers(spec, rules))
+    questions = list(PROPERTY_SPECS.values())
+
+    # when
+    answered = assess(base, rules, {key: answer}, base_reason=BASE, questions=[spec])
+    left_out = assess(base, rules, {}, base_reason=BASE, questions=questions)
+
+    # then
+    assert RANK[left_out.tier] >= RANK[answered.tier]
+
+
+@settings(max_examples=300, deadline=None)
+@given(base=base_tiers, rules=property_rules, key=st.sampled_from(list(PROPERTY_SPECS)))
+def test_property_the_counted_answer_is_a_valid_answer_giving_that_tier(base, rules, key):
+    # given: one question, unanswered
+    spec = PROPERTY_SPECS[key]
+
+    # when
+    left_out = assess(base, rules, {}, base_reason=BASE, questions=[spec])
+    worst = worst_answer(spec, rules)
+
+    # then: the tier is the one a real answer gives, never more
+    if worst is None:
+        assert left_out == assess(base, rules, {}, base_reason=BASE, questions=())
+    else:
+        assert answer_error(spec, worst.answer) is None
+        answered = assess(base, rules, {key: worst.answer}, base_reason=BASE, questions=[spec])
+        assert left_out.tier == answered.tier
 
 
 # --- answers: validation -----------------------------------------------------------------------

@@ -30,7 +30,7 @@ from permits.api.serializers import (
 from permits.models import ApplicationDocument, Message
 from permits.services import applications as services
 from permits.services.applications import licence_type_for_code
-from permits.services.documents import CONTENT_TYPES, application_document_attach, document_for
+from permits.services.documents import CONTENT_TYPES, application_document_attach, document_for, download_name
 from portal.api.idempotency import idempotent
 from portal.api.inputs import valid_input
 from portal.api.parsers import SafeFormParser, SafeMultiPartParser
@@ -116,7 +116,8 @@ class ApplicationSubmitView(APIView):
         tags=TAGS,
         description=(
             "Submit a draft. Incomplete: 400 `incomplete` listing the missing documents and answers. A low-tier "
-            "application is a notification: accepted with its permit at once; medium and high go to review."
+            "application is a notification: accepted with its permit at once; medium and high go to review. An "
+            "optional question left unanswered counts as the answer that raises the tier most."
         ),
         request=VersionInput,
         responses={200: ApplicationOutput, **errors(400, 401, 404, 409)},
@@ -196,7 +197,7 @@ class ApplicationDocumentFileView(APIView):
         tags=TAGS,
         description=(
             "The file itself, only for those who may see the application, with the content type recognised "
-            "when it was uploaded."
+            "when it was uploaded and a file name whose extension is that type's."
         ),
         responses={
             **{(200, content_type): OpenApiResponse(OpenApiTypes.BINARY) for content_type in CONTENT_TYPES},
@@ -209,7 +210,8 @@ class ApplicationDocumentFileView(APIView):
         response = FileResponse(
             document.file.open("rb"),
             as_attachment=True,
-            filename=document.original_name,
+            # Rows stored before names were tied to the type are named safely here too.
+            filename=download_name(document.original_name, document.content_type),
             content_type=document.content_type,
         )
         response["X-Content-Type-Options"] = "nosniff"

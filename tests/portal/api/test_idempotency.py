@@ -11,14 +11,20 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from permits.models import Application, Bundle, Message
+from permits.models import Application, Bundle, Document, Message
 from permits.services.applications import application_create, application_submit
 from portal.accounts.services import auth_token_issue
 from portal.api.models import IdempotencyRecord
 from portal.api.tasks import idempotency_purge
 from portal.audit.models import AuditEvent
 from tests.factories import EntrepreneurFactory
-from tests.permits.factories import LicenceTypeFactory, QuestionFactory
+from tests.permits.factories import (
+    PDF_BYTES,
+    DocumentRequirementFactory,
+    LicenceTypeFactory,
+    QuestionFactory,
+    pdf_file,
+)
 
 KEY = "9f1c2d7e-create-draft-1"
 
@@ -248,6 +254,77 @@ def test_a_retried_message_replays(world, client_for):
     assert changed.status_code == 409
     assert changed.json()["code"] == "idempotency_key_reused"
     assert Message.objects.filter(application=draft).count() == 1
+
+
+# --- uploads: the fingerprint is the bytes ---------------------------------------------------
+
+# Another PDF of exactly the same length as PDF_BYTES: only the object number differs.
+OTHER_PDF_BYTES = PDF_BYTES.replace(b"1 0 obj", b"2 0 obj")
+
+
+@pytest.fixture
+def upload_path(world, settings, tmp_path):
+    """A draft asking for one document, and the path its documents are uploaded to."""
+    settings.MEDIA_ROOT = tmp_path
+    charter = DocumentRequirementFactory(code="company-charter")
+    licence_type = LicenceTypeFactory(code="charter-notice", low=True, documents=[charter])
+    draft = application_create(
+        actor=world.owner, business=world.business, licence_type=licence_type, answers={}
+    )
+    return f"/api/v1/applications/{draft.pk}/documents/"
+
+
+def upload(client, path, content: bytes, key="upload-1"):
+    body = {"requirement": "company-charter", "file": pdf_file("charter.pdf", content)}
+    return post(client, path, body, key=key, fmt="multipart")
+
+
+@time_machine.travel(dt.datetime(2026, 9, 16, 5, 30, tzinfo=dt.UTC), tick=False)
+def test_the_same_key_with_another_file_of_the_same_name_and_size_is_a_conflict(
+    world, client_for, upload_path
+):
+    # given: a document uploaded under a key
+    assert len(OTHER_PDF_BYTES) == len(PDF_BYTES) and OTHER_PDF_BYTES != PDF_BYTES
+    client = client_for(world.owner)
+    first = upload(client, upload_path, PDF_BYTES)
+    assert first.status_code == 201, first.json()
+
+    # when: the same key, the same name and size, other bytes
+    response = upload(client, upload_path, OTHER_PDF_BYTES)
+
+    # then: refused as a different request, not silently answered with the first file
+    assert response.status_code == 409
+    assert response.json()["code"] == "idempotency_key_reused"
+    assert Document.objects.count() == 1
+
+
+@time_machine.travel(dt.datetime(2026, 9, 16, 5, 30, tzinfo=dt.UTC), tick=False)
+def test_the_same_key_with_the_same_file_replays(world, client_for, upload_path):
+    # given
+    client = client_for(world.owner)
+    first = upload(client, upload_path, PDF_BYTES)
+    assert first.status_code == 201, first.json()
+
+    # when
+    second = upload(client, upload_path, PDF_BYTES)
+
+    # then
+    assert second.status_code == 201
+    assert second["Idempotent-Replayed"] == "true"
+    assert second.json() == first.json()
+    assert Document.objects.count() == 1
+
+
+@time_machine.travel(dt.datetime(2026, 9, 16, 5, 30, tzinfo=dt.UTC), tick=False)
+def test_hashing_the_upload_for_the_fingerprint_leaves_the_file_whole(world, client_for, upload_path):
+    # given / when: an upload under a key (the fingerprint reads the file before the service does)
+    response = upload(client_for(world.owner), upload_path, OTHER_PDF_BYTES)
+
+    # then: the stored document is the whole file
+    assert response.status_code == 201, response.json()
+    document = Document.objects.get()
+    with document.file.open("rb") as stored:
+        assert stored.read() == OTHER_PDF_BYTES
 
 
 # --- concurrency ----------------------------------------------------------------------------
