@@ -178,14 +178,16 @@ def application_get(*, user, application_id: int) -> Application:
 
 
 def application_get_for_applicant(*, user, application_id: int) -> Application:
-    """An application the caller may act on as the applicant (a member of its business)."""
-    application = (
-        Application.objects.filter(pk=application_id, business_id__in=business_ids_for(user))
-        .select_related("business", "licence_type__authority", "assigned_to", "permit")
-        .first()
-    )
-    if application is None:
-        raise NotFound("No such application among yours.")
+    """An application the caller may act on as the applicant (a member of its business, or an API
+    client bound to it).
+
+    Visibility first, then the role: a file the caller cannot see is a 404 as anywhere else; one they
+    see as an official (their authority's) but do not hold is a 403 `not_the_applicant`, since the
+    404 would deny what the detail shows them.
+    """
+    application = application_get(user=user, application_id=application_id)
+    if application.business_id not in business_ids_for(user):
+        raise Forbidden("Only the applicant business acts on its application.", code="not_the_applicant")
     return application
 
 
@@ -321,22 +323,18 @@ def review_queue(*, user, tier: str | None = None, status: str | None = None, as
 
 
 def application_for_official(*, user, application_id: int) -> Application:
-    """An application of the caller's authority (any state but draft), or 404: for the notes."""
+    """An application the caller may work on as an official of its authority: for the notes.
+
+    Visibility first (404), then the role: the applicant, who sees their own file, is told it is for
+    officials (403 `not_an_official`); an official who sees it only as a member of its business is
+    conflicted (403 `conflict_of_interest`).
+    """
+    application = application_get(user=user, application_id=application_id)
     official = official_profile_for(user)
-    application = None
-    if official is not None:
-        application = (
-            Application.objects.filter(
-                pk=application_id,
-                authority_id=official.authority_id,
-                risk_tier__in=_tiers_up_to(official.clearance),
-            )
-            .exclude(status=ApplicationStatus.DRAFT)
-            .exclude(linked_business_q(user))
-            .first()
-        )
-    if application is None:
-        raise NotFound("No such application among yours.")
+    if official is None or official.authority_id != application.authority_id:
+        raise Forbidden("Only officials of the issuing authority work on this file.", code="not_an_official")
+    if not Application.objects.filter(pk=application.pk).filter(_official_sees(official, user)).exists():
+        raise Forbidden("You are linked to this business.", code="conflict_of_interest")
     return application
 
 

@@ -1,5 +1,6 @@
 """The mechanics every permission matrix shares: reading a cell, one test case per cell, the routes
-an API module serves. Each matrix keeps its own world, endpoints, callers and expected table."""
+an API module serves, and the two officials tied to the owner's business that every matrix asks
+about. Each matrix keeps its own world, endpoints, callers and expected table."""
 
 from __future__ import annotations
 
@@ -28,6 +29,24 @@ def cells(expected: Mapping[str, Sequence], columns: Sequence[str]) -> list:
         for endpoint, row in expected.items()
         for caller, cell in zip(columns, row, strict=True)
     ]
+
+
+def tied_officials(business, *, authority=None) -> dict[str, object]:
+    """The two callers every matrix includes, both officials cleared high (of `authority` when given):
+    `member_official`, a member of `business`, and `conflicted_official`, who declared a conflict of
+    interest with it. Either tie is a conflict by rule (accounts `CONFLICT_LINKS`)."""
+    from permits.services.review import conflict_declare
+    from portal.accounts.models import MembershipRole
+    from tests.factories import MembershipFactory, OfficialProfileFactory
+
+    of_authority = {"authority": authority} if authority is not None else {}
+    member = OfficialProfileFactory(high=True, **of_authority).user
+    MembershipFactory(user=member, business=business, role=MembershipRole.MEMBER)
+    conflicted = OfficialProfileFactory(high=True, **of_authority).user
+    conflict_declare(
+        actor=conflicted, official=conflicted, business=business, reason="I rent my premises to them."
+    )
+    return {"member_official": member, "conflicted_official": conflicted}
 
 
 def served_routes(urlpatterns: Iterable) -> set[tuple[str, str]]:

@@ -101,20 +101,28 @@ def supervisors_of(authority_id: int) -> list[User]:
     ]
 
 
-def check_may_review(application: Application, user, *, stage: str) -> OfficialProfile:
-    """Refuse (403 with a clear code) anyone who may not act on this file at this stage."""
-    profile = OfficialProfile.objects.filter(user=user, authority_id=application.authority_id).first()
+def check_official_of(application: Application, actor, *, supervisor: bool = False) -> OfficialProfile:
+    """Who before what: refuse (403) anyone who may not act for the authority on this file at all, before
+    its state is looked at, so the applicant hears "officials only", not that the file is taken."""
+    profile = OfficialProfile.objects.filter(user=actor, authority_id=application.authority_id).first()
+    if supervisor and (profile is None or not profile.is_supervisor):
+        raise Forbidden("Only a supervisor of the authority reassigns files.", code="not_a_supervisor")
     if profile is None:
         raise Forbidden(
             "Only officials of the issuing authority review this application.", code="not_an_official"
         )
+    if has_conflict(actor, application.business_id):
+        raise Forbidden(
+            "You are linked to this business; another official must act on it.", code="conflict_of_interest"
+        )
+    return profile
+
+
+def check_may_review(application: Application, user, *, stage: str) -> OfficialProfile:
+    """Refuse (403 with a clear code) anyone who may not act on this file at this stage."""
+    profile = check_official_of(application, user)
     if Clearance.rank(profile.clearance) < Clearance.rank(required_clearance(application, stage)):
         raise Forbidden("Your clearance is below this application's tier.", code="clearance_too_low")
-    if has_conflict(user, application.business_id):
-        raise Forbidden(
-            "You are linked to this business; another official must review it.",
-            code="conflict_of_interest",
-        )
     if stage == ReviewStage.SECOND and first_reviewer_id(application) == user.pk:
         raise Forbidden(
             "The second review must be done by a different official (four eyes).", code="four_eyes"
@@ -208,8 +216,11 @@ def check_order(application: Application, user, *, reason: str, claiming: bool =
 # --- the official's transitions ----------------------------------------------------------------
 
 
-def _locked_for_official(application_id: int, actor, version: int | None) -> Application:
+def _locked_for_official(
+    application_id: int, actor, version: int | None, *, supervisor: bool = False
+) -> Application:
     application = lock(application_id)
+    check_official_of(application, actor, supervisor=supervisor)
     if application.status in (S.APPROVED, S.REJECTED, S.WITHDRAWN):
         raise Conflict(
             f"{application.reference} is already {application.get_status_display().lower()}.", code="conflict"
@@ -437,15 +448,7 @@ def _assign_in_place(
 def application_reassign(*, actor, application_id: int, to_username: Any, reason: Any) -> Application:
     """A supervisor moves a file to another eligible official, with a recorded reason."""
     reason = clean_text(reason, "reason")
-    application = _locked_for_official(application_id, actor, None)
-    if not OfficialProfile.objects.filter(
-        user=actor, authority_id=application.authority_id, is_supervisor=True
-    ).exists():
-        raise Forbidden("Only a supervisor of the authority reassigns files.", code="not_a_supervisor")
-    if has_conflict(actor, application.business_id):
-        raise Forbidden(
-            "You are linked to this business; another supervisor must.", code="conflict_of_interest"
-        )
+    application = _locked_for_official(application_id, actor, None, supervisor=True)
     target = (
         User.objects.filter(username=to_username, is_active=True).first()
         if isinstance(to_username, str)
@@ -476,6 +479,7 @@ def application_reassign(*, actor, application_id: int, to_username: Any, reason
 
 @transaction.atomic
 def note_add(*, actor, application: Application, body: Any) -> InternalNote:
+    check_official_of(application, actor)
     body = clean_text(body, "body")
     note = InternalNote.objects.create(
         application=application, author=actor, body=body, created_at=timezone.now()

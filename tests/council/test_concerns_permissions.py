@@ -4,7 +4,9 @@ Each (endpoint, caller) cell of `EXPECTED` is its own test: a fresh world, one c
 request. The world: the national council (chair, secretary, a plain member), a city council with a
 member of its own, an authority with an official, an entrepreneur (the owner) with an open concern
 and an answered one, another entrepreneur, an API client bound to the owner's business and one bound
-to none.
+to none; and two more officials of that authority tied to the owner's business (`tests.matrix.
+tied_officials`): the member official, a member of it, and the conflicted official, who declared a
+conflict of interest with it.
 
 The rules the table encodes: every endpoint needs a token (401 `not_authenticated`). Only someone
 who acts for a business raises a concern (403 `not_an_entrepreneur`), and only for a business of
@@ -12,6 +14,12 @@ theirs (400 naming `business`). A concern is seen by its business's people and b
 council; anyone else gets a 404 `not_found`, never a 403 that would confirm it exists. Of those who
 see it, only a member of its council answers (403 `not_council_member`), once (409
 `already_answered`). A refused request changes nothing.
+
+A concern speaks for a business about an authority, and no official acts on it, so a tie to the
+business changes nothing on the authority's side: the member official is one of the business's
+people and raises, reads and lists its concerns as the owner does (and, not on the council, may not
+answer one: 403 `not_council_member`); the conflicted official acts for no business and is a plain
+official (404 on the concerns, 403 `not_an_entrepreneur` to raise one).
 """
 
 from __future__ import annotations
@@ -68,6 +76,8 @@ COLUMNS = (
     "owner",
     "other_entrepreneur",
     "official",  # of the authority the concerns are about
+    "member_official",  # of that authority, a member of the owner's business
+    "conflicted_official",  # of that authority, declared a conflict with the owner's business
     "chair",
     "secretary",
     "member",  # a plain member of the national council
@@ -105,6 +115,7 @@ def world() -> World:
         "owner": owner,
         "other_entrepreneur": EntrepreneurFactory(),
         "official": OfficialProfileFactory(authority=authority).user,
+        **matrix.tied_officials(business, authority=authority),
         "chair": ChairFactory(council=council).user,
         "secretary": SecretaryFactory(council=council).user,
         "member": CouncilMemberFactory(council=council).user,
@@ -127,7 +138,7 @@ class Endpoint:
 
 def check_list(w, user, response):
     sees = w.people["owner"], w.people["bound_client"], w.people["chair"], w.people["secretary"]
-    sees += (w.people["member"],)
+    sees += (w.people["member"], w.people["member_official"])
     expected = {w.open.pk, w.answered.pk} if user in sees else set()
     assert {c["id"] for c in response.json()["results"]} == expected
 
@@ -141,7 +152,7 @@ def check_created(w, user, response):
         w.licence_type.authority.code,
     )
     assert body["business"]["id"] == concern.business_id
-    if user in (w.people["owner"], w.people["bound_client"]):
+    if user in (w.people["owner"], w.people["bound_client"], w.people["member_official"]):
         assert concern.business_id == w.business.pk
 
 
@@ -193,13 +204,13 @@ ENDPOINTS: dict[str, Endpoint] = {
 # "409a" already_answered, "400i" invalid. A 401 is always `not_authenticated`, a 404 `not_found`.
 # fmt: off
 EXPECTED: dict[str, tuple[int | str, ...]] = {
-    #                                          anon  owner   other   offic   chair   secr    membr   o_cnc   bound   unbnd
-    "concerns_list":                           (401, 200,    200,    200,    200,    200,    200,    200,    200,    200),
-    "concerns_create":                         (401, 201,    201,    "403e", "403e", "403e", "403e", "403e", 201,    "403e"),
-    "concerns_create_for_the_owners_business": (401, 201,    "400i", "403e", "403e", "403e", "403e", "403e", 201,    "403e"),
-    "open_retrieve":                           (401, 200,    404,    404,    200,    200,    200,    404,    200,    404),
-    "open_respond":                            (401, "403m", 404,    404,    200,    200,    200,    404,    "403m", 404),
-    "answered_respond":                        (401, "403m", 404,    404,    "409a", "409a", "409a", 404,    "403m", 404),
+    #                                           anon owner   other   offic   m_off   c_off   chair   secr    membr   o_cnc   bound   unbnd
+    "concerns_list":                           (401, 200,    200,    200,    200,    200,    200,    200,    200,    200,    200,    200),
+    "concerns_create":                         (401, 201,    201,    "403e", 201,    "403e", "403e", "403e", "403e", "403e", 201,    "403e"),
+    "concerns_create_for_the_owners_business": (401, 201,    "400i", "403e", 201,    "403e", "403e", "403e", "403e", "403e", 201,    "403e"),
+    "open_retrieve":                           (401, 200,    404,    404,    200,    404,    200,    200,    200,    404,    200,    404),
+    "open_respond":                            (401, "403m", 404,    404,    "403m", 404,    200,    200,    200,    404,    "403m", 404),
+    "answered_respond":                        (401, "403m", 404,    404,    "403m", 404,    "409a", "409a", "409a", 404,    "403m", 404),
 }
 # fmt: on
 

@@ -10,6 +10,11 @@ answered, and one with its outcome published, each with a comment by the owner.
 The rules the table encodes: the public reads what is public (a draft is a 404 outside its
 council); any write needs a token (401); who may see a thing but may not do this to it gets a 403
 whose code says why; a wrong state is a 409. A refused request changes nothing.
+
+The two officials tied to the owner's business (`tests.matrix.tied_officials`: the member official,
+a member of it, and the conflicted official, who declared a conflict of interest with it) are plain
+officials here: a comment is its author's, not their business's, and no official acts on a
+consultation, so neither tie opens or closes anything.
 """
 
 from __future__ import annotations
@@ -51,6 +56,8 @@ COLUMNS = (
     "owner",  # the entrepreneur who wrote the comments
     "other_entrepreneur",
     "official",
+    "member_official",  # an official, a member of the owner's business
+    "conflicted_official",  # an official who declared a conflict with the owner's business
     "chair",
     "secretary",
     "member",  # a plain member of the council
@@ -103,6 +110,7 @@ def build_world() -> World:
         "owner": owner,
         "other_entrepreneur": EntrepreneurFactory(),
         "official": OfficialProfileFactory().user,
+        **matrix.tied_officials(business),
         "bound_client": ApiClientFactory(business=business).user,
         "unbound_client": ApiClientFactory().user,
     }
@@ -336,37 +344,37 @@ ENDPOINTS: dict[str, Endpoint] = {
 # consultation_not_open, "409p" outcome_published, "409u" unanswered_comments.
 # fmt: off
 EXPECTED: dict[str, tuple[int | str, ...]] = {
-    #                                anon  owner   other   offic   chair   secr    member  foreign bound   unbnd
-    "consultations_list":           (200,  200,    200,    200,    200,    200,    200,    200,    200,    200),
-    "consultations_create":         (401,  "403m", "403m", "403m", 201,    201,    "403o", "403m", "403m", "403m"),
-    "draft_retrieve":               (404,  404,    404,    404,    200,    200,    200,    404,    404,    404),
-    "open_retrieve":                (200,  200,    200,    200,    200,    200,    200,    200,    200,    200),
-    "draft_partial_update":         (401,  404,    404,    404,    200,    200,    "403o", 404,    404,    404),
-    "open_partial_update":          (401,  "403m", "403m", "403m", "409d", "409d", "403o", "403m", "403m", "403m"),
-    "draft_open":                   (401,  404,    404,    404,    200,    200,    "403o", 404,    404,    404),
-    "closed_open":                  (401,  "403m", "403m", "403m", "409t", "409t", "403o", "403m", "403m", "403m"),
-    "open_close":                   (401,  "403m", "403m", "403m", 200,    200,    "403o", "403m", "403m", "403m"),
-    "answered_publish_outcome":     (401,  "403m", "403m", "403m", 200,    200,    "403o", "403m", "403m", "403m"),
-    "closed_publish_outcome":       (401,  "403m", "403m", "403m", "409u", "409u", "403o", "403m", "403m", "403m"),
-    "open_versions_create":         (401,  "403m", "403m", "403m", 201,    201,    "403o", "403m", "403m", "403m"),
-    "published_versions_create":    (401,  "403m", "403m", "403m", "409p", "409p", "403o", "403m", "403m", "403m"),
-    "draft_version_retrieve":       (404,  404,    404,    404,    200,    200,    200,    404,    404,    404),
-    "open_version_retrieve":        (200,  200,    200,    200,    200,    200,    200,    200,    200,    200),
-    "open_comments_list":           (200,  200,    200,    200,    200,    200,    200,    200,    200,    200),
-    "draft_comments_list":          (404,  404,    404,    404,    200,    200,    200,    404,    404,    404),
-    "closed_comments_list":         (200,  200,    200,    200,    200,    200,    200,    200,    200,    200),
-    "open_comments_create":         (401,  201,    201,    201,    201,    201,    201,    201,    201,    201),
-    "draft_comments_create":        (401,  404,    404,    404,    "409n", "409n", "409n", 404,    404,    404),
-    "closed_comments_create":       (401,  "409n", "409n", "409n", "409n", "409n", "409n", "409n", "409n", "409n"),
-    "open_comment_partial_update":  (401,  200,    404,    404,    "403a", "403a", "403a", 404,    404,    404),
-    "closed_comment_partial_update":(401,  "409n", "403a", "403a", "403a", "403a", "403a", "403a", "403a", "403a"),
-    "open_comment_respond":         (401,  "403m", 404,    404,    200,    200,    200,    404,    404,    404),
-    "closed_comment_respond":       (401,  "403m", "403m", "403m", 200,    200,    200,    "403m", "403m", "403m"),
-    "published_comment_respond":    (401,  "403m", "403m", "403m", "409p", "409p", "409p", "403m", "403m", "403m"),
-    "open_export":                  (200,  200,    200,    200,    200,    200,    200,    200,    200,    200),
-    "draft_export":                 (404,  404,    404,    404,    200,    200,    200,    404,    404,    404),
-    "subscription_create":          (401,  201,    201,    201,    201,    201,    201,    201,    201,    201),
-    "subscription_destroy":         (401,  204,    204,    204,    204,    204,    204,    204,    204,    204),
+    #                                 anon owner   other   offic   m_off   c_off   chair   secr    member  foreign bound   unbnd
+    "consultations_list":            (200, 200,    200,    200,    200,    200,    200,    200,    200,    200,    200,    200),
+    "consultations_create":          (401, "403m", "403m", "403m", "403m", "403m", 201,    201,    "403o", "403m", "403m", "403m"),
+    "draft_retrieve":                (404, 404,    404,    404,    404,    404,    200,    200,    200,    404,    404,    404),
+    "open_retrieve":                 (200, 200,    200,    200,    200,    200,    200,    200,    200,    200,    200,    200),
+    "draft_partial_update":          (401, 404,    404,    404,    404,    404,    200,    200,    "403o", 404,    404,    404),
+    "open_partial_update":           (401, "403m", "403m", "403m", "403m", "403m", "409d", "409d", "403o", "403m", "403m", "403m"),
+    "draft_open":                    (401, 404,    404,    404,    404,    404,    200,    200,    "403o", 404,    404,    404),
+    "closed_open":                   (401, "403m", "403m", "403m", "403m", "403m", "409t", "409t", "403o", "403m", "403m", "403m"),
+    "open_close":                    (401, "403m", "403m", "403m", "403m", "403m", 200,    200,    "403o", "403m", "403m", "403m"),
+    "answered_publish_outcome":      (401, "403m", "403m", "403m", "403m", "403m", 200,    200,    "403o", "403m", "403m", "403m"),
+    "closed_publish_outcome":        (401, "403m", "403m", "403m", "403m", "403m", "409u", "409u", "403o", "403m", "403m", "403m"),
+    "open_versions_create":          (401, "403m", "403m", "403m", "403m", "403m", 201,    201,    "403o", "403m", "403m", "403m"),
+    "published_versions_create":     (401, "403m", "403m", "403m", "403m", "403m", "409p", "409p", "403o", "403m", "403m", "403m"),
+    "draft_version_retrieve":        (404, 404,    404,    404,    404,    404,    200,    200,    200,    404,    404,    404),
+    "open_version_retrieve":         (200, 200,    200,    200,    200,    200,    200,    200,    200,    200,    200,    200),
+    "open_comments_list":            (200, 200,    200,    200,    200,    200,    200,    200,    200,    200,    200,    200),
+    "draft_comments_list":           (404, 404,    404,    404,    404,    404,    200,    200,    200,    404,    404,    404),
+    "closed_comments_list":          (200, 200,    200,    200,    200,    200,    200,    200,    200,    200,    200,    200),
+    "open_comments_create":          (401, 201,    201,    201,    201,    201,    201,    201,    201,    201,    201,    201),
+    "draft_comments_create":         (401, 404,    404,    404,    404,    404,    "409n", "409n", "409n", 404,    404,    404),
+    "closed_comments_create":        (401, "409n", "409n", "409n", "409n", "409n", "409n", "409n", "409n", "409n", "409n", "409n"),
+    "open_comment_partial_update":   (401, 200,    404,    404,    404,    404,    "403a", "403a", "403a", 404,    404,    404),
+    "closed_comment_partial_update": (401, "409n", "403a", "403a", "403a", "403a", "403a", "403a", "403a", "403a", "403a", "403a"),
+    "open_comment_respond":          (401, "403m", 404,    404,    404,    404,    200,    200,    200,    404,    404,    404),
+    "closed_comment_respond":        (401, "403m", "403m", "403m", "403m", "403m", 200,    200,    200,    "403m", "403m", "403m"),
+    "published_comment_respond":     (401, "403m", "403m", "403m", "403m", "403m", "409p", "409p", "409p", "403m", "403m", "403m"),
+    "open_export":                   (200, 200,    200,    200,    200,    200,    200,    200,    200,    200,    200,    200),
+    "draft_export":                  (404, 404,    404,    404,    404,    404,    200,    200,    200,    404,    404,    404),
+    "subscription_create":           (401, 201,    201,    201,    201,    201,    201,    201,    201,    201,    201,    201),
+    "subscription_destroy":          (401, 204,    204,    204,    204,    204,    204,    204,    204,    204,    204,    204),
 }
 # fmt: on
 

@@ -12,6 +12,10 @@ The rules the table encodes: reads are public, but a draft exists only for its c
 403 `not_council_member` or `not_council_officer`. A published report is frozen (409
 `report_published`); a goal on a computed metric takes no measurement (400 `goal_metric_computed`).
 A refused request changes nothing.
+
+The two officials tied to the owner's business (`tests.matrix.tied_officials`: the member official,
+a member of it, and the conflicted official, who declared a conflict of interest with it) are plain
+officials here: a report and its goals belong to a council, not to any business.
 """
 
 from __future__ import annotations
@@ -67,6 +71,8 @@ COLUMNS = (
     "owner",  # an entrepreneur (reports have no owner: a signed-in outsider)
     "other_entrepreneur",
     "official",
+    "member_official",  # an official, a member of the owner's business
+    "conflicted_official",  # an official who declared a conflict with the owner's business
     "chair",
     "secretary",
     "member",  # a plain member of the council
@@ -110,6 +116,7 @@ def build_world() -> World:
     )
     report_publish(actor=secretary, report_id=published.pk, commentary="February in figures.")
     owner = EntrepreneurFactory()
+    business = owner.memberships.get().business
     return World(
         council=council,
         draft=draft,
@@ -121,11 +128,12 @@ def build_world() -> World:
             "owner": owner,
             "other_entrepreneur": EntrepreneurFactory(),
             "official": OfficialProfileFactory().user,
+            **matrix.tied_officials(business),
             "chair": people[CouncilRole.CHAIR],
             "secretary": secretary,
             "member": people[CouncilRole.MEMBER],
             "other_member": CouncilMemberFactory(council=CouncilFactory(name="Astana Hub Council")).user,
-            "bound_client": ApiClientFactory(business=owner.memberships.get().business).user,
+            "bound_client": ApiClientFactory(business=business).user,
             "unbound_client": ApiClientFactory().user,
         },
     )
@@ -255,21 +263,21 @@ ENDPOINTS: dict[str, Endpoint] = {
 # always `not_found`.
 # fmt: off
 EXPECTED: dict[str, tuple[int | str, ...]] = {
-    #                                     anon  owner   other   offic   chair   secr    member  o_memb  bound   unbnd
-    "reports_list":                      (200,  200,    200,    200,    200,    200,    200,    200,    200,    200),
-    "reports_create":                    (401,  "403m", "403m", "403m", 201,    201,    "403o", "403m", "403m", "403m"),
-    "draft_retrieve":                    (404,  404,    404,    404,    200,    200,    200,    404,    404,    404),
-    "published_retrieve":                (200,  200,    200,    200,    200,    200,    200,    200,    200,    200),
-    "draft_refresh":                     (401,  404,    404,    404,    200,    200,    "403o", 404,    404,    404),
-    "published_refresh":                 (401,  "403m", "403m", "403m", "409p", "409p", "403o", "403m", "403m", "403m"),
-    "draft_publish":                     (401,  404,    404,    404,    200,    200,    "403o", 404,    404,    404),
-    "published_publish":                 (401,  "403m", "403m", "403m", "409p", "409p", "403o", "403m", "403m", "403m"),
-    "draft_export":                      (404,  404,    404,    404,    200,    200,    200,    404,    404,    404),
-    "published_export":                  (200,  200,    200,    200,    200,    200,    200,    200,    200,    200),
-    "goals_list":                        (200,  200,    200,    200,    200,    200,    200,    200,    200,    200),
-    "goals_create":                      (401,  "403m", "403m", "403m", 201,    201,    "403o", "403m", "403m", "403m"),
-    "goal_measurements_create":          (401,  "403m", "403m", "403m", 201,    201,    "403o", "403m", "403m", "403m"),
-    "computed_goal_measurements_create": (401,  "403m", "403m", "403m", "400c", "400c", "403o", "403m", "403m", "403m"),
+    #                                     anon owner   other   offic   m_off   c_off   chair   secr    member  o_mbr   bound   unbnd
+    "reports_list":                      (200, 200,    200,    200,    200,    200,    200,    200,    200,    200,    200,    200),
+    "reports_create":                    (401, "403m", "403m", "403m", "403m", "403m", 201,    201,    "403o", "403m", "403m", "403m"),
+    "draft_retrieve":                    (404, 404,    404,    404,    404,    404,    200,    200,    200,    404,    404,    404),
+    "published_retrieve":                (200, 200,    200,    200,    200,    200,    200,    200,    200,    200,    200,    200),
+    "draft_refresh":                     (401, 404,    404,    404,    404,    404,    200,    200,    "403o", 404,    404,    404),
+    "published_refresh":                 (401, "403m", "403m", "403m", "403m", "403m", "409p", "409p", "403o", "403m", "403m", "403m"),
+    "draft_publish":                     (401, 404,    404,    404,    404,    404,    200,    200,    "403o", 404,    404,    404),
+    "published_publish":                 (401, "403m", "403m", "403m", "403m", "403m", "409p", "409p", "403o", "403m", "403m", "403m"),
+    "draft_export":                      (404, 404,    404,    404,    404,    404,    200,    200,    200,    404,    404,    404),
+    "published_export":                  (200, 200,    200,    200,    200,    200,    200,    200,    200,    200,    200,    200),
+    "goals_list":                        (200, 200,    200,    200,    200,    200,    200,    200,    200,    200,    200,    200),
+    "goals_create":                      (401, "403m", "403m", "403m", "403m", "403m", 201,    201,    "403o", "403m", "403m", "403m"),
+    "goal_measurements_create":          (401, "403m", "403m", "403m", "403m", "403m", 201,    201,    "403o", "403m", "403m", "403m"),
+    "computed_goal_measurements_create": (401, "403m", "403m", "403m", "403m", "403m", "400c", "400c", "403o", "403m", "403m", "403m"),
 }
 # fmt: on
 

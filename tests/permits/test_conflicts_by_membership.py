@@ -1,6 +1,7 @@
 """A link to a business is a conflict by rule, whether declared or by membership, and it takes the
 file away: no assignment, claim, reassignment or decision, no reading, no notes; and the permits list
-follows the same clearance rule as the applications."""
+follows the same clearance rule as the applications. A member keeps their business's files only as
+one of its applicants: every official's action on them is a 403 `conflict_of_interest`."""
 
 # ruff: noqa: F811  (the shared fixtures are imported, then asked for by name)
 from __future__ import annotations
@@ -107,3 +108,29 @@ def test_the_permits_list_keeps_to_the_official_clearance(clock, authority, high
     assert client_for(medium_cleared).get(f"{API}/{application.pk}/").status_code == 404
     assert number not in [p["number"] for p in seen_by_medium]
     assert number in [p["number"] for p in seen_by_high]
+
+
+def test_an_assignee_who_joins_the_business_keeps_the_file_only_as_its_applicant(
+    clock, authority, medium_type, client_for
+):
+    # given: the file is assigned to an official, who then becomes a member of the applicant business
+    assignee = official(authority)
+    application = submit(clock, medium_type)
+    assert application.assigned_to == assignee
+    join(assignee, application.business)
+    client = client_for(assignee)
+
+    # when: they act on it as its official
+    decided = client.post(f"{API}/{application.pk}/decide/", {"decision": "approve", "reason": "Fine."})
+    asked = client.post(f"{API}/{application.pk}/request-info/", {"message": "Send the lease."})
+    noted = client.post(f"{API}/{application.pk}/notes/", {"body": "Looks fine to me."})
+    notes = client.get(f"{API}/{application.pk}/notes/")
+
+    # then: each is refused for the link, though they still read the file as one of its applicants
+    codes = [(r.status_code, r.json()["code"]) for r in (decided, asked, noted, notes)]
+    assert codes == [(403, "conflict_of_interest")] * 4
+    assert client.get(f"{API}/{application.pk}/").status_code == 200
+    application.refresh_from_db()
+    assert (application.status, application.reviews.exists()) == (ApplicationStatus.IN_REVIEW, False)
+    assert not application.messages.exists()
+    assert not application.internal_notes.exists()

@@ -10,14 +10,26 @@ a medium application in review, assigned on submission to the medium official, w
 note; one waiting on the owner after an information request (for `resubmit/`); an approved
 low-tier notification with its permit; a permit suspended by the supervisor; a permit drawn for a
 post-issue check; a bundle. The low official has declared a link to another entrepreneur's
-business.
+business. Two more officials of the authority, both cleared high, are tied to the owner's business:
+the member official is a member of it, the conflicted official declared a conflict of interest with
+it.
 
 The rules the table encodes (DESIGN §7): the catalogue and public verification are open to all;
 everything else needs a token (401 `not_authenticated`). A foreign object is a 404 `not_found`,
 never a 403 that would confirm it exists: an official sees their authority's submitted files up to
 their clearance (never a draft) and the permits it issued. Someone who may see a file but may not
 do this to it gets a 403 whose code says why; a move the state machine does not allow is a 409. A
-refused request changes nothing.
+refused request changes nothing. Who comes before what: an official of the authority who sees a file
+but does an applicant's action on it is a 403 `not_the_applicant`, and the applicant doing an
+official's action on their own file is a 403 `not_an_official` whatever state it is in.
+
+A tie to a business is a conflict by rule (accounts `CONFLICT_LINKS`) and takes its files away from
+the official: the conflicted official gets a 404 on every one of the owner's files and permits, as an
+official of another authority would, and finds none of them in a list or the queue. The member
+official is the applicant too: they read and act on the owner's files as the owner does (drafts,
+submission, messages, documents, bundles), and every official's action on them (claim, decide,
+request information, notes, permit actions, post-checks) is a 403 `conflict_of_interest`, or
+`not_a_supervisor` for what only a supervisor may do.
 """
 
 from __future__ import annotations
@@ -106,6 +118,8 @@ COLUMNS = (
     "official_medium",
     "official_high",
     "supervisor",  # of that authority (clearance high)
+    "member_official",  # of that authority (clearance high), a member of the owner's business
+    "conflicted_official",  # of that authority (clearance high), declared a link to the owner's business
     "other_official",  # of another authority (clearance high)
     "council_member",
     "bound_client",  # an API client bound to the owner's business
@@ -140,6 +154,7 @@ class World:
     stranger: object  # another entrepreneur, with an application of their own
     stranger_application: Application
     conflict: ConflictOfInterest  # the low official's link to the stranger's business
+    owner_conflict: ConflictOfInterest  # the conflicted official's link to the owner's business
     people: dict[str, object]  # caller -> user (None for anonymous)
 
     def caller_of(self, user) -> str:
@@ -206,8 +221,11 @@ def build_world() -> World:
         "official_medium": OfficialProfileFactory(authority=authority).user,
         "official_high": OfficialProfileFactory(authority=authority, high=True).user,
         "supervisor": OfficialProfileFactory(authority=authority, supervisor=True).user,
+        # tied to the owner's business before anything of it is assigned: neither is ever chosen
+        **matrix.tied_officials(business, authority=authority),
         "other_official": OfficialProfileFactory(authority=AuthorityFactory(), high=True).user,
     }
+    owner_conflict = ConflictOfInterest.objects.get(official=people["conflicted_official"])
 
     # assigned on submission to the least-loaded eligible official: medium and high both have
     # nothing, and medium has the lower id; the next one then goes to high (0 files against 1)
@@ -289,6 +307,7 @@ def build_world() -> World:
         stranger=stranger,
         stranger_application=stranger_application,
         conflict=conflict,
+        owner_conflict=owner_conflict,
         people=people,
     )
 
@@ -447,6 +466,8 @@ QUEUE: dict[str, list[str]] = {
     "official_medium": ["submitted", "review", "info", "checked"],
     "official_high": ["submitted", "review", "info", "checked"],
     "supervisor": ["submitted", "review", "info", "checked"],
+    "member_official": [],
+    "conflicted_official": [],
     "other_official": [],
 }
 
@@ -460,8 +481,12 @@ def check_queue(w, user, response):
 
 def check_conflicts(w, user, response):
     # an official sees their own declarations, a supervisor their whole authority's
-    sees = w.caller_of(user) in ("official_low", "supervisor")
-    assert [c["id"] for c in results(response)] == ([w.conflict.pk] if sees else [])
+    sees = {
+        "official_low": {w.conflict.pk},
+        "conflicted_official": {w.owner_conflict.pk},
+        "supervisor": {w.conflict.pk, w.owner_conflict.pk},
+    }.get(w.caller_of(user), set())
+    assert {c["id"] for c in results(response)} == sees
 
 
 def check_conflict_declared(w, user, response):
@@ -579,6 +604,15 @@ ENDPOINTS: dict[str, Endpoint] = {
         multipart=True,
         check=check_document_added,
     ),
+    "info_documents_create": Endpoint(  # the answer to an information request: officials see the file
+        "POST",
+        _app("info", "documents/"),
+        data=lambda w: {"requirement": w.requirement.code, "file": pdf_file("signed-lease.pdf")},
+        multipart=True,
+        check=lambda w, u, r: (
+            ApplicationDocument.objects.get(application=w.info).document_id == r.json()["id"]
+        ),
+    ),
     "submitted_document_file": Endpoint(
         "GET",
         lambda w: f"{API}/applications/{w.submitted.pk}/documents/{w.submitted_document.pk}/file/",
@@ -605,6 +639,7 @@ ENDPOINTS: dict[str, Endpoint] = {
     ),
     # --- the authority's side of an application
     "submitted_claim": Endpoint("POST", _app("submitted", "claim/"), data=lambda w: {}, check=check_claimed),
+    "review_claim": Endpoint("POST", _app("review", "claim/"), data=lambda w: {}),  # already assigned
     "review_decide": Endpoint(
         "POST",
         _app("review", "decide/"),
@@ -718,52 +753,57 @@ ENDPOINTS: dict[str, Endpoint] = {
 
 # The matrix: one column per caller of COLUMNS, in that order. A 403 or a 409 cell names the error
 # code it answers with: "403o" not_an_official, "403a" not_assigned, "403s" not_a_supervisor,
-# "409t" invalid_transition. A 401 is always `not_authenticated`, a 404 always `not_found`.
+# "403n" not_the_applicant, "403c" conflict_of_interest, "409t" invalid_transition, "409l"
+# not_claimable, "409d" already_declared. A 401 is always `not_authenticated`, a 404 always
+# `not_found`.
 #
-# Internal notes follow the file's visibility: the low official cannot see a medium file, nor its notes.
+# Internal notes follow the file's visibility: the low official cannot see a medium file, nor its notes;
+# the applicant sees the file, so its notes are a 403, not a 404.
 # fmt: off
 EXPECTED: dict[str, tuple[int | str, ...]] = {
-    #                               anon  owner   other  o_low  o_med  o_high  superv  o_oth  counc  bound   unbnd
-    "catalogue_activities":        (200,  200,    200,   200,   200,   200,    200,    200,   200,   200,    200),
-    "catalogue_licence_types":     (200,  200,    200,   200,   200,   200,    200,    200,   200,   200,    200),
-    "catalogue_finder":            (200,  200,    200,   200,   200,   200,    200,    200,   200,   200,    200),
-    "catalogue_calendar":          (200,  200,    200,   200,   200,   200,    200,    200,   200,   200,    200),
-    "applications_list":           (401,  200,    200,   200,   200,   200,    200,    200,   200,   200,    200),
-    "applications_create":         (401,  201,    404,   404,   404,   404,    404,    404,   404,   201,    404),
-    "draft_retrieve":              (401,  200,    404,   404,   404,   404,    404,    404,   404,   200,    404),
-    "submitted_retrieve":          (401,  200,    404,   404,   200,   200,    200,    404,   404,   200,    404),
-    "approved_retrieve":           (401,  200,    404,   200,   200,   200,    200,    404,   404,   200,    404),
-    "draft_partial_update":        (401,  200,    404,   404,   404,   404,    404,    404,   404,   200,    404),
-    "draft_submit":                (401,  200,    404,   404,   404,   404,    404,    404,   404,   200,    404),
-    "submitted_withdraw":          (401,  200,    404,   404,   404,   404,    404,    404,   404,   200,    404),
-    "submitted_documents_list":    (401,  200,    404,   404,   200,   200,    200,    404,   404,   200,    404),
-    "draft_documents_list":        (401,  200,    404,   404,   404,   404,    404,    404,   404,   200,    404),
-    "draft_documents_create":      (401,  201,    404,   404,   404,   404,    404,    404,   404,   201,    404),
-    "submitted_document_file":     (401,  200,    404,   404,   200,   200,    200,    404,   404,   200,    404),
-    "submitted_messages_list":     (401,  200,    404,   404,   200,   200,    200,    404,   404,   200,    404),
-    "draft_messages_list":         (401,  200,    404,   404,   404,   404,    404,    404,   404,   200,    404),
-    "submitted_messages_create":   (401,  201,    404,   404,   404,   404,    404,    404,   404,   201,    404),
-    "submitted_claim":             (401,  "403o", 404,   404,   200,   200,    200,    404,   404,   "403o", 404),
-    "review_decide":               (401,  "403o", 404,   404,   200,   "403a", "403a", 404,   404,   "403o", 404),
-    "review_request_info":         (401,  "403o", 404,   404,   200,   "403a", "403a", 404,   404,   "403o", 404),
-    "review_reassign":             (401,  "403s", 404,   404,   "403s", "403s", 200,   404,   404,   "403s", 404),
-    "review_notes_list":           (401,  404,    404,   404,   200,   200,    200,    404,   404,   404,    404),
-    "review_notes_create":         (401,  404,    404,   404,   201,   201,    201,    404,   404,   404,    404),
-    "info_resubmit":               (401,  200,    404,   404,   404,   404,    404,    404,   404,   200,    404),
-    "review_queue":                (401,  "403o", "403o", 200,  200,   200,    200,    200,   "403o", "403o", "403o"),
-    "conflicts_list":              (401,  "403o", "403o", 200,  200,   200,    200,    200,   "403o", "403o", "403o"),
-    "conflicts_create":            (401,  "403o", "403o", 201,  201,   201,    201,    201,   "403o", "403o", "403o"),
-    "bundles_create":              (401,  201,    404,   404,   404,   404,    404,    404,   404,   201,    404),
-    "bundle_retrieve":             (401,  200,    404,   404,   404,   404,    404,    404,   404,   200,    404),
-    "bundle_submit":               (401,  200,    404,   404,   404,   404,    404,    404,   404,   200,    404),
-    "bundle_documents_create":     (401,  201,    404,   404,   404,   404,    404,    404,   404,   201,    404),
-    "permits_list":                (401,  200,    200,   200,   200,   200,    200,    200,   200,   200,    200),
-    "permit_suspend":              (401,  "403o", 404,   200,   200,   200,    200,    404,   404,   "403o", 404),
-    "suspended_permit_reinstate":  (401,  "403o", 404,   200,   200,   200,    200,    404,   404,   "403o", 404),
-    "active_permit_reinstate":     (401,  "403o", 404,   "409t", "409t", "409t", "409t", 404, 404,   "403o", 404),
-    "permit_revoke":               (401,  "403o", 404,   200,   200,   200,    200,    404,   404,   "403o", 404),
-    "checked_permit_check":        (401,  "403o", 404,   200,   200,   200,    200,    404,   404,   "403o", 404),
-    "public_permit_verify":        (200,  200,    200,   200,   200,   200,    200,    200,   200,   200,    200),
+    #                              anon  owner   other   o_low   o_med   o_high  superv  member  confl   o_oth   counc   bound   unbnd
+    "catalogue_activities":       (200,  200,    200,    200,    200,    200,    200,    200,    200,    200,    200,    200,    200),
+    "catalogue_licence_types":    (200,  200,    200,    200,    200,    200,    200,    200,    200,    200,    200,    200,    200),
+    "catalogue_finder":           (200,  200,    200,    200,    200,    200,    200,    200,    200,    200,    200,    200,    200),
+    "catalogue_calendar":         (200,  200,    200,    200,    200,    200,    200,    200,    200,    200,    200,    200,    200),
+    "applications_list":          (401,  200,    200,    200,    200,    200,    200,    200,    200,    200,    200,    200,    200),
+    "applications_create":        (401,  201,    404,    404,    404,    404,    404,    201,    404,    404,    404,    201,    404),
+    "draft_retrieve":             (401,  200,    404,    404,    404,    404,    404,    200,    404,    404,    404,    200,    404),
+    "submitted_retrieve":         (401,  200,    404,    404,    200,    200,    200,    200,    404,    404,    404,    200,    404),
+    "approved_retrieve":          (401,  200,    404,    200,    200,    200,    200,    200,    404,    404,    404,    200,    404),
+    "draft_partial_update":       (401,  200,    404,    404,    404,    404,    404,    200,    404,    404,    404,    200,    404),
+    "draft_submit":               (401,  200,    404,    404,    404,    404,    404,    200,    404,    404,    404,    200,    404),
+    "submitted_withdraw":         (401,  200,    404,    404,    "403n", "403n", "403n", 200,    404,    404,    404,    200,    404),
+    "submitted_documents_list":   (401,  200,    404,    404,    200,    200,    200,    200,    404,    404,    404,    200,    404),
+    "draft_documents_list":       (401,  200,    404,    404,    404,    404,    404,    200,    404,    404,    404,    200,    404),
+    "draft_documents_create":     (401,  201,    404,    404,    404,    404,    404,    201,    404,    404,    404,    201,    404),
+    "info_documents_create":      (401,  201,    404,    404,    "403n", "403n", "403n", 201,    404,    404,    404,    201,    404),
+    "submitted_document_file":    (401,  200,    404,    404,    200,    200,    200,    200,    404,    404,    404,    200,    404),
+    "submitted_messages_list":    (401,  200,    404,    404,    200,    200,    200,    200,    404,    404,    404,    200,    404),
+    "draft_messages_list":        (401,  200,    404,    404,    404,    404,    404,    200,    404,    404,    404,    200,    404),
+    "submitted_messages_create":  (401,  201,    404,    404,    "403n", "403n", "403n", 201,    404,    404,    404,    201,    404),
+    "submitted_claim":            (401,  "403o", 404,    404,    200,    200,    200,    "403c", 404,    404,    404,    "403o", 404),
+    "review_claim":               (401,  "403o", 404,    404,    "409l", "409l", "409l", "403c", 404,    404,    404,    "403o", 404),
+    "review_decide":              (401,  "403o", 404,    404,    200,    "403a", "403a", "403c", 404,    404,    404,    "403o", 404),
+    "review_request_info":        (401,  "403o", 404,    404,    200,    "403a", "403a", "403c", 404,    404,    404,    "403o", 404),
+    "review_reassign":            (401,  "403s", 404,    404,    "403s", "403s", 200,    "403s", 404,    404,    404,    "403s", 404),
+    "review_notes_list":          (401,  "403o", 404,    404,    200,    200,    200,    "403c", 404,    404,    404,    "403o", 404),
+    "review_notes_create":        (401,  "403o", 404,    404,    201,    201,    201,    "403c", 404,    404,    404,    "403o", 404),
+    "info_resubmit":              (401,  200,    404,    404,    "403n", "403n", "403n", 200,    404,    404,    404,    200,    404),
+    "review_queue":               (401,  "403o", "403o", 200,    200,    200,    200,    200,    200,    200,    "403o", "403o", "403o"),
+    "conflicts_list":             (401,  "403o", "403o", 200,    200,    200,    200,    200,    200,    200,    "403o", "403o", "403o"),
+    "conflicts_create":           (401,  "403o", "403o", 201,    201,    201,    201,    201,    "409d", 201,    "403o", "403o", "403o"),
+    "bundles_create":             (401,  201,    404,    404,    404,    404,    404,    201,    404,    404,    404,    201,    404),
+    "bundle_retrieve":            (401,  200,    404,    404,    404,    404,    404,    200,    404,    404,    404,    200,    404),
+    "bundle_submit":              (401,  200,    404,    404,    404,    404,    404,    200,    404,    404,    404,    200,    404),
+    "bundle_documents_create":    (401,  201,    404,    404,    404,    404,    404,    201,    404,    404,    404,    201,    404),
+    "permits_list":               (401,  200,    200,    200,    200,    200,    200,    200,    200,    200,    200,    200,    200),
+    "permit_suspend":             (401,  "403o", 404,    200,    200,    200,    200,    "403c", 404,    404,    404,    "403o", 404),
+    "suspended_permit_reinstate": (401,  "403o", 404,    200,    200,    200,    200,    "403c", 404,    404,    404,    "403o", 404),
+    "active_permit_reinstate":    (401,  "403o", 404,    "409t", "409t", "409t", "409t", "403c", 404,    404,    404,    "403o", 404),
+    "permit_revoke":              (401,  "403o", 404,    200,    200,    200,    200,    "403c", 404,    404,    404,    "403o", 404),
+    "checked_permit_check":       (401,  "403o", 404,    200,    200,    200,    200,    "403c", 404,    404,    404,    "403o", 404),
+    "public_permit_verify":       (200,  200,    200,    200,    200,    200,    200,    200,    200,    200,    200,    200,    200),
 }
 # fmt: on
 
@@ -772,7 +812,11 @@ NAMED_CODES = {
     "o": "not_an_official",
     "a": "not_assigned",
     "s": "not_a_supervisor",
+    "n": "not_the_applicant",
+    "c": "conflict_of_interest",
     "t": "invalid_transition",
+    "l": "not_claimable",
+    "d": "already_declared",
 }
 
 
@@ -882,6 +926,8 @@ LIST_EXPECTED: dict[str, tuple[set[str], set[str]]] = {
     "official_medium":    (MEDIUM_AND_UP, ALL_PERMITS),
     "official_high":      (MEDIUM_AND_UP, ALL_PERMITS),
     "supervisor":         (MEDIUM_AND_UP, ALL_PERMITS),
+    "member_official":    (ALL_APPLICATIONS, ALL_PERMITS),  # as a member, drafts included
+    "conflicted_official": (set(), set()),
     "other_official":     (set(), set()),
     "council_member":     (set(), set()),
     "unbound_client":     (set(), set()),
@@ -908,7 +954,13 @@ def test_lists_show_only_what_the_caller_may_see(world, client_for, caller):
     assert {role for role, number in owner_numbers.items() if number in listed_numbers} == expected_permits
     if caller == "other_entrepreneur":
         assert listed_refs == {world.stranger_application.reference}
-    if caller not in ("owner", "bound_client", "other_entrepreneur", *OFFICIALS_OF_THE_AUTHORITY):
+    if caller not in (
+        "owner",
+        "bound_client",
+        "member_official",
+        "other_entrepreneur",
+        *OFFICIALS_OF_THE_AUTHORITY,
+    ):
         assert listed_refs == set()
         assert listed_numbers == set()
 

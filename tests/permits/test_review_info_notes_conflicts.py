@@ -223,8 +223,15 @@ def test_resubmitting_resumes_the_clock_and_moves_the_due_date_by_the_working_da
     ).exists()
 
 
-@pytest.mark.parametrize("caller", ["other_entrepreneur", "assignee", "official_elsewhere"])
-def test_only_the_applicant_resubmits(medium, assignee, client_for, caller):
+@pytest.mark.parametrize(
+    ("caller", "status", "code"),
+    [
+        ("other_entrepreneur", 404, "not_found"),
+        ("assignee", 403, "not_the_applicant"),  # sees the file, so is told why, not that it is missing
+        ("official_elsewhere", 404, "not_found"),
+    ],
+)
+def test_only_the_applicant_resubmits(medium, assignee, client_for, caller, status, code):
     # given
     application_request_info(actor=assignee, application_id=medium.pk, message="Send the lease.")
     users = {
@@ -237,8 +244,7 @@ def test_only_the_applicant_resubmits(medium, assignee, client_for, caller):
     response = client_for(users[caller]).post(url(medium, "resubmit"), {"message": "Here."})
 
     # then
-    assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
+    assert (response.status_code, response.json()["code"]) == (status, code)
     medium.refresh_from_db()
     assert medium.status == ApplicationStatus.INFO_REQUESTED
     assert medium.paused_at is not None
@@ -302,7 +308,8 @@ def test_an_empty_note_is_refused(medium, assignee, client_for):
 
 @pytest.mark.parametrize(
     ("caller", "status"),
-    [("applicant", 404), ("other_entrepreneur", 404), ("official_elsewhere", 404), ("anonymous", 401)],
+    # the applicant sees the file, so is told the notes are for officials (403), not that they are missing
+    [("applicant", 403), ("other_entrepreneur", 404), ("official_elsewhere", 404), ("anonymous", 401)],
 )
 def test_outsiders_neither_read_nor_write_notes(medium, assignee, owner, client_for, caller, status):
     # given

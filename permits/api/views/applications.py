@@ -1,7 +1,8 @@
 """The applicant's applications: drafts, transitions, documents and the message thread.
 
 Thin: parse the input, call a service or a selector, render. Visibility is the selectors' business
-(a foreign application is a 404); acting as the applicant needs membership of its business.
+(a foreign application is a 404); acting as the applicant needs membership of its business, and an
+official who sees the file but is not of it is told so (403 `not_the_applicant`).
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ class ApplicationDetailView(APIView):
         tags=TAGS,
         description="Edit a draft's answers.",
         request=ApplicationUpdateInput,
-        responses={200: ApplicationOutput, **errors(400, 401, 404, 409)},
+        responses={200: ApplicationOutput, **errors(400, 401, 403, 404, 409)},
     )
     def patch(self, request, pk: int):
         application = selectors.application_get_for_applicant(user=request.user, application_id=pk)
@@ -120,7 +121,7 @@ class ApplicationSubmitView(APIView):
             "optional question left unanswered counts as the answer that raises the tier most."
         ),
         request=VersionInput,
-        responses={200: ApplicationOutput, **errors(400, 401, 404, 409)},
+        responses={200: ApplicationOutput, **errors(400, 401, 403, 404, 409)},
     )
     def post(self, request, pk: int):
         application = selectors.application_get_for_applicant(user=request.user, application_id=pk)
@@ -137,7 +138,7 @@ class ApplicationWithdrawView(APIView):
         tags=TAGS,
         description="Withdraw before a decision.",
         request=WithdrawInput,
-        responses={200: ApplicationOutput, **errors(400, 401, 404, 409)},
+        responses={200: ApplicationOutput, **errors(400, 401, 403, 404, 409)},
     )
     def post(self, request, pk: int):
         application = selectors.application_get_for_applicant(user=request.user, application_id=pk)
@@ -175,7 +176,7 @@ class ApplicationDocumentsView(generics.ListAPIView):
         description="Upload a document for one requirement (multipart). The newest upload for a requirement wins.",
         parameters=[IDEMPOTENCY_KEY],
         request={"multipart/form-data": DocumentInput},
-        responses={201: DocumentOutput, **errors(400, 401, 404, 409, 413)},
+        responses={201: DocumentOutput, **errors(400, 401, 403, 404, 409, 413)},
     )
     @idempotent
     def post(self, request, pk: int):
@@ -240,7 +241,7 @@ class ApplicationMessagesView(generics.ListAPIView):
         tags=TAGS,
         parameters=[IDEMPOTENCY_KEY],
         request=MessageInput,
-        responses={201: MessageOutput, **errors(400, 401, 404, 409)},
+        responses={201: MessageOutput, **errors(400, 401, 403, 404, 409)},
     )
     @idempotent
     def post(self, request, pk: int):

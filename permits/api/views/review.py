@@ -142,7 +142,7 @@ class ResubmitView(APIView):
             "returns to review and the due date moves by the working days it waited on you."
         ),
         request=ResubmitInput,
-        responses={200: ApplicationOutput, **errors(400, 401, 404, 409)},
+        responses={200: ApplicationOutput, **errors(400, 401, 403, 404, 409)},
     )
     def post(self, request, pk: int):
         application = selectors.application_get_for_applicant(user=request.user, application_id=pk)
@@ -193,7 +193,8 @@ class ReassignView(APIView):
 
 
 class NotesView(generics.ListAPIView):
-    """Officials' internal notes on a file; the applicant never sees them (404)."""
+    """Officials' internal notes on a file. The applicant never reads them: they see the file, so they are
+    told the notes are for officials (403), and an official linked to the business is refused too."""
 
     serializer_class = NoteOutput
 
@@ -206,7 +207,9 @@ class NotesView(generics.ListAPIView):
         return selectors.internal_notes(application=application)
 
     @extend_schema(
-        operation_id="applications_notes_list", tags=TAGS, responses={200: NoteOutput, **errors(401, 404)}
+        operation_id="applications_notes_list",
+        tags=TAGS,
+        responses={200: NoteOutput, **errors(401, 403, 404)},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -216,7 +219,7 @@ class NotesView(generics.ListAPIView):
         tags=TAGS,
         parameters=[IDEMPOTENCY_KEY],
         request=NoteInput,
-        responses={201: NoteOutput, **errors(400, 401, 404)},
+        responses={201: NoteOutput, **errors(400, 401, 403, 404)},
     )
     @idempotent
     def post(self, request, pk: int):

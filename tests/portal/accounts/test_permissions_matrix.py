@@ -1,10 +1,18 @@
-"""Who may call which accounts endpoint: every caller kind against every endpoint, as an explicit table."""
+"""Who may call which accounts endpoint: every caller kind against every endpoint, as an explicit table.
+
+The accounts endpoints act on the caller's own session and nothing else, so no object here belongs to
+a business: the member official (an official cleared high who is a member of a business) and the
+conflicted official (one who declared a conflict of interest with a business), whom every matrix
+includes (`tests.matrix.tied_officials`), are signed-in callers like any other. `me/` shows the
+member official both roles, the business included.
+"""
 
 from __future__ import annotations
 
 import pytest
 from rest_framework.test import APIClient
 
+from tests import matrix
 from tests.factories import (
     PASSWORD,
     ApiClientFactory,
@@ -30,20 +38,24 @@ CALLERS = [
     "official-medium",
     "official-high",
     "supervisor",
+    "member-official",
+    "conflicted-official",
     "council-member",
     "api-client",
 ]
 
 # fmt: off
 STATUS_TABLE = {
-    #                   token/ (bad credentials)   logout/   logout-all/   me/
-    "anonymous":        (400,                      401,      401,          401),
-    "entrepreneur":     (400,                      200,      200,          200),
-    "official-medium":  (400,                      200,      200,          200),
-    "official-high":    (400,                      200,      200,          200),
-    "supervisor":       (400,                      200,      200,          200),
-    "council-member":   (400,                      200,      200,          200),
-    "api-client":       (400,                      200,      200,          200),
+    #                      token/ (bad credentials)   logout/   logout-all/   me/
+    "anonymous":           (400,                       401,      401,          401),
+    "entrepreneur":        (400,                       200,      200,          200),
+    "official-medium":     (400,                       200,      200,          200),
+    "official-high":       (400,                       200,      200,          200),
+    "supervisor":          (400,                       200,      200,          200),
+    "member-official":     (400,                       200,      200,          200),
+    "conflicted-official": (400,                       200,      200,          200),
+    "council-member":      (400,                       200,      200,          200),
+    "api-client":          (400,                       200,      200,          200),
 }
 # fmt: on
 EXPECTED_STATUS = {caller: dict(zip(ENDPOINTS, row, strict=True)) for caller, row in STATUS_TABLE.items()}
@@ -63,6 +75,9 @@ def make_user(caller: str):
             return OfficialProfileFactory(high=True).user
         case "supervisor":
             return OfficialProfileFactory(supervisor=True).user
+        case "member-official" | "conflicted-official":
+            business = EntrepreneurFactory().memberships.get().business
+            return matrix.tied_officials(business)[caller.replace("-", "_")]
         case "council-member":
             return CouncilMemberFactory().user
         case "api-client":
@@ -155,3 +170,16 @@ def test_a_token_header_does_not_change_who_logs_in(client_for):
     fresh = APIClient()
     fresh.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
     assert fresh.get(ENDPOINTS["me"][1]).json()["id"] == other.pk
+
+
+def test_me_shows_a_member_official_both_roles_and_the_business(client_for):
+    # given: an official who is also a member of a business
+    user = make_user("member-official")
+    business = user.memberships.get().business
+
+    # when
+    body = client_for(user).get(ENDPOINTS["me"][1]).json()
+
+    # then: they act for it as an entrepreneur, and are an official
+    assert {"entrepreneur", "official"} <= set(body["roles"])
+    assert business.pk in [b["id"] for b in body["businesses"]]
