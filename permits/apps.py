@@ -8,3 +8,7 @@ class PermitsConfig(AppConfig):
 
     def ready(self):
         from permits import checks  # noqa: F401  (registers the system checks)
+        from permits.receivers import take_files_off_the_new_member
+        from portal.accounts.signals import business_link_added
+
+        business_link_added.connect(take_files_off_the_new_member, dispatch_uid="permits.files_off_member")

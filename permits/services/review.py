@@ -505,20 +505,27 @@ def conflict_declare(
         obj=conflict,
         data={"official": official.username, "business": business.pk, "source": source},
     )
+    files_off_linked_official(
+        actor=actor,
+        official=official,
+        business=business,
+        event=f"conflict-{conflict.pk}",
+        reason="conflict of interest recorded",
+    )
+    return conflict
+
+
+def files_off_linked_official(*, actor, official: User, business, event: str, reason: str) -> None:
+    """Hand each open file of `business` assigned to `official` to the next eligible official (or to
+    nobody, telling the supervisors), now that a link makes them ineligible."""
     for application_id in Application.objects.filter(
         assigned_to=official, business=business, status__in=OPEN
     ).values_list("id", flat=True):
         application = lock(application_id)
-        stage = _stage_of(application)
-        successor = _pick(application, stage=stage, actor=actor, event=f"conflict-{conflict.pk}")
+        successor = _pick(application, stage=_stage_of(application), actor=actor, event=event)
         _assign_in_place(
-            application,
-            actor=actor,
-            to=successor,
-            reason="conflict of interest recorded",
-            action="application.reassigned",
+            application, actor=actor, to=successor, reason=reason, action="application.reassigned"
         )
-    return conflict
 
 
 def official_or_none(user) -> OfficialProfile | None:

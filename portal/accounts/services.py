@@ -23,6 +23,7 @@ from portal.accounts.models import (
     OfficialProfile,
     User,
 )
+from portal.accounts.signals import business_link_added
 from portal.api.errors import AccountLocked, ErrorCode, ValidationFailed
 from portal.audit.services import record
 
@@ -127,6 +128,9 @@ def membership_add(*, actor: User | None, user: User, business: Business, role: 
     _full_clean(membership, exclude=["user", "business"])
     membership.save()
     record(actor=actor, action="accounts.membership_added", obj=membership, data=_membership_data(membership))
+    business_link_added.send(
+        sender=Membership, actor=actor, user=user, business=business, event=f"membership-{membership.pk}"
+    )
     return membership
 
 

@@ -10,7 +10,10 @@ import pytest
 
 from permits.models import ApplicationStatus
 from permits.services.review import application_decide
-from portal.accounts.models import Membership
+from portal.accounts.models import Membership, MembershipRole
+from portal.accounts.services import membership_add
+from portal.audit.models import AuditEvent
+from portal.notifications.models import Notification
 from tests.factories import EntrepreneurFactory
 from tests.permits.test_review_assignment import (  # noqa: F401  (fixtures)
     API,
@@ -134,3 +137,41 @@ def test_an_assignee_who_joins_the_business_keeps_the_file_only_as_its_applicant
     assert (application.status, application.reviews.exists()) == (ApplicationStatus.IN_REVIEW, False)
     assert not application.messages.exists()
     assert not application.internal_notes.exists()
+
+
+def test_an_assignee_made_a_member_through_the_service_loses_the_file_to_the_next_official(
+    clock, authority, medium_type
+):
+    # given: the file is assigned to the first official; a second one is free to take it
+    assignee = official(authority)
+    application = submit(clock, medium_type)
+    colleague = official(authority)
+    assert application.assigned_to == assignee
+
+    # when: the assignee is made a member of the applicant business
+    membership_add(actor=None, user=assignee, business=application.business, role=MembershipRole.MEMBER)
+
+    # then: the file moves on at once, in the same transaction, with its reason on record
+    application.refresh_from_db()
+    assert application.assigned_to == colleague
+    event = AuditEvent.objects.filter(action="application.reassigned", object_id=str(application.pk)).get()
+    assert event.data["reason"] == "became a member of the business"
+
+
+def test_the_only_official_made_a_member_leaves_the_file_waiting_and_the_supervisors_told(
+    clock, authority, medium_type
+):
+    # given: one official besides the supervisor, who holds the file
+    assignee = official(authority)
+    supervisor = official(authority, supervisor=True)
+    application = submit(clock, medium_type)
+    assert application.assigned_to == assignee
+
+    # when
+    membership_add(actor=None, user=assignee, business=application.business, role=MembershipRole.MEMBER)
+
+    # then: nobody eligible is left, so the file waits for a claim and the supervisor hears of it
+    application.refresh_from_db()
+    assert application.assigned_to is None
+    told = Notification.objects.filter(recipient=supervisor, event="application.no_eligible_official")
+    assert told.exists()
