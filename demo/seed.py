@@ -19,9 +19,9 @@ from demo.catalogue import seed_calendar, seed_catalogue
 from demo.history import seed_history
 from permits.models import ActivityCategory
 from permits.services.catalogue import activity_create
-from permits.sla import OVERSIGHT_GROUP
 from portal.accounts import services as accounts
 from portal.accounts.models import (
+    OVERSIGHT_GROUP,
     ApiClient,
     Authority,
     Business,

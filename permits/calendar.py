@@ -144,3 +144,10 @@ def years_missing(*, today: dt.date) -> list[int]:
         .distinct()
     )
     return [year for year in wanted if year not in loaded]
+
+
+def calendar_status() -> str:
+    """Either "ok", or "missing 2027, 2028" when this year or next has no statutory holidays: deadlines still
+    run (counting those holidays as working days), so /healthz warns without making the portal unhealthy."""
+    missing = years_missing(today=timezone.localdate())
+    return f"missing {', '.join(str(year) for year in missing)}" if missing else "ok"
