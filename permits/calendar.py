@@ -11,6 +11,13 @@ from holidays.countries import Kazakhstan
 from permits.models.calendar import Holiday, HolidayKind, HolidaySource
 
 
+def calendar_context() -> dict:
+    """The holidays of the coming year under the key the serializers read ("calendar"), so that the
+    working-day counts of a whole page of rows cost one query."""
+    today = timezone.localdate()
+    return {"calendar": exceptions_between(today, today + dt.timedelta(days=400))}
+
+
 def _exceptions(start: dt.date, end: dt.date) -> dict[dt.date, str]:
     return dict(Holiday.objects.filter(date__range=(start, end)).values_list("date", "kind"))
 
