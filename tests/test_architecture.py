@@ -20,6 +20,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 RANK = {"portal": 0, "permits": 1, "council": 2, "demo": 3}
 SKIPPED_DIRS = {"migrations", "tests", "__pycache__"}
@@ -196,3 +198,22 @@ def test_known_lists_only_the_permit_sides_circle():
     # then: every known violation lies within them, none in portal/, council/ or demo/
     for entry in KNOWN:
         assert all(theirs(module) for module in entry[1:]), entry
+
+
+def test_the_apps_above_portal_register_what_portal_may_not_import():
+    # given: the project loaded (its AppConfig.ready hooks have run)
+    from portal.accounts import selectors
+    from portal.health import services as health
+
+    # then: the council grants the council_member role, the permit side the calendar warning
+    assert set(selectors._role_sources) == {selectors.Role.COUNCIL_MEMBER}
+    assert health.warning_names() == ["calendar"]
+
+
+def test_a_role_me_does_not_know_how_to_order_is_refused():
+    # given
+    from portal.accounts.selectors import role_source_register
+
+    # when / then: me/ lists roles in a fixed order, so a new role must take its place there first
+    with pytest.raises(ValueError, match="unknown role"):
+        role_source_register(role="auditor", holds=lambda user_ref: None)
