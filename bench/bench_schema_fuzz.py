@@ -125,7 +125,7 @@ def _request_line(response) -> str:
 
 
 def seed() -> None:
-    from portal.demo import seed_demo
+    from demo.seed import seed_demo
 
     say("seeding the demo data (idempotent)...")
     created = seed_demo(out=lambda line: None)

@@ -6,6 +6,8 @@ member answers comments and concerns. A seat counts only within its term (active
 
 from __future__ import annotations
 
+from django.db.models import Exists, OuterRef
+
 from council.models import Council, CouncilMember, CouncilRole
 from portal.api.errors import Forbidden
 
@@ -17,6 +19,11 @@ def seat_of(user, council: Council | int) -> CouncilMember | None:
         return None
     council_id = council.pk if isinstance(council, Council) else council
     return CouncilMember.objects.active().filter(council_id=council_id, user=user).first()
+
+
+def holds_a_seat(user_ref: OuterRef) -> Exists:
+    """True for a user with a seat on any council today: the `council_member` role of `me/`."""
+    return Exists(CouncilMember.objects.active().filter(user_id=user_ref))
 
 
 def is_member(user, council: Council | int) -> bool:

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class CouncilConfig(AppConfig):
     name = "council"
     verbose_name = _("Creative Industries Council")
+
+    def ready(self):
+        from council.access import holds_a_seat
+        from portal.accounts.selectors import Role, role_source_register
+
+        # portal/ sits below the council and cannot ask it; the council tells it who holds a seat.
+        role_source_register(role=Role.COUNCIL_MEMBER, holds=holds_a_seat)

@@ -11,6 +11,13 @@ from holidays.countries import Kazakhstan
 from permits.models.calendar import Holiday, HolidayKind, HolidaySource
 
 
+def calendar_context() -> dict:
+    """The holidays of the coming year under the key the serializers read ("calendar"), so that the
+    working-day counts of a whole page of rows cost one query."""
+    today = timezone.localdate()
+    return {"calendar": exceptions_between(today, today + dt.timedelta(days=400))}
+
+
 def _exceptions(start: dt.date, end: dt.date) -> dict[dt.date, str]:
     return dict(Holiday.objects.filter(date__range=(start, end)).values_list("date", "kind"))
 
@@ -144,3 +151,10 @@ def years_missing(*, today: dt.date) -> list[int]:
         .distinct()
     )
     return [year for year in wanted if year not in loaded]
+
+
+def calendar_status() -> str:
+    """Either "ok", or "missing 2027, 2028" when this year or next has no statutory holidays: deadlines still
+    run (counting those holidays as working days), so /healthz warns without making the portal unhealthy."""
+    missing = years_missing(today=timezone.localdate())
+    return f"missing {', '.join(str(year) for year in missing)}" if missing else "ok"

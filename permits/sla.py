@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from permits.calendar import add_working_days
 from permits.models import Application, ApplicationStatus, Permit, PermitStatus, Tier
-from portal.accounts.models import ApiClient, Membership
+from portal.accounts.models import OVERSIGHT_GROUP, ApiClient, Membership
 from portal.audit.services import appended_last, record
 from portal.notifications.services import NotificationContext, notification_context, notify
 
@@ -32,7 +32,6 @@ logger = logging.getLogger(__name__)
 S = ApplicationStatus
 # Statuses in which the authority's clock runs (information requests stop it).
 CLOCK_RUNS = (S.SUBMITTED, S.IN_REVIEW, S.SECOND_REVIEW)
-OVERSIGHT_GROUP = "National oversight"
 EXPIRY_REMINDER_DAYS = (30, 7)
 
 

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "portal.health",
     "permits",
     "council",
+    "demo",  # seed_demo; imports every app above, imported by none
 ]
 
 MIDDLEWARE = [

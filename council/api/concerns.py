@@ -18,8 +18,8 @@ from council.access import require_member
 from council.models import Concern, ConcernDisposition, ConcernStatus
 from council.selectors.concerns import concern_get, concern_list, is_overdue, overdue_q
 from council.services import concerns as services
-from permits.api.serializers import CalendarContextMixin, calendar_context
-from permits.calendar import working_days_between
+from permits.calendar import calendar_context, working_days_between
+from portal.api.context import PageContextMixin
 from portal.api.idempotency import idempotent
 from portal.api.inputs import valid_input
 from portal.api.schema import IDEMPOTENCY_KEY, errors
@@ -158,9 +158,10 @@ class ConcernFilter(django_filters.FilterSet):
 # --- views -------------------------------------------------------------------------------------
 
 
-class ConcernListCreateView(CalendarContextMixin, generics.ListAPIView):
+class ConcernListCreateView(PageContextMixin, generics.ListAPIView):
     serializer_class = ConcernOutput
     filterset_class = ConcernFilter
+    page_context = staticmethod(calendar_context)  # due dates count working days
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "now": timezone.now()}

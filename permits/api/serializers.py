@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from permits.calendar import exceptions_between, working_days_between
+from permits.calendar import calendar_context, working_days_between
 from permits.models import (
     ActivityCategory,
     Application,
@@ -26,6 +24,7 @@ from permits.selectors import BundleStatus, bundle_status
 from permits.services.documents import download_name
 from permits.sla import CLOCK_RUNS
 from portal.accounts.api.serializers import AuthorityRefOutput, BusinessRefOutput
+from portal.api.context import PageContextMixin
 
 # --- catalogue -------------------------------------------------------------------------------
 
@@ -167,21 +166,10 @@ class PublicPermitOutput(serializers.Serializer):
 # --- applications ----------------------------------------------------------------------------
 
 
-def calendar_context() -> dict:
-    """The holidays of the coming year, for working-day counts over a whole page in one query."""
-    today = timezone.localdate()
-    return {"calendar": exceptions_between(today, today + dt.timedelta(days=400))}
+class CalendarContextMixin(PageContextMixin):
+    """For list views whose rows count working days: the calendar is read once per page."""
 
-
-class CalendarContextMixin:
-    """For list views whose rows count working days: the calendar is read once per page. Not while
-    the schema is generated (no request to answer, and maybe no database, as in `check --deploy`)."""
-
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        if getattr(self, "swagger_fake_view", False):
-            return context
-        return {**context, **calendar_context()}
+    page_context = staticmethod(calendar_context)
 
 
 STAGES = [

@@ -10,6 +10,10 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.validators import validate_bin
 
+# The auth group of national oversight (role `oversight` in `me/`), who receive the level-2 escalations
+# of missed deadlines. Accounts owns the name: the permit side escalates to it, `oversight_join` fills it.
+OVERSIGHT_GROUP = "National oversight"
+
 
 class Language(models.TextChoices):
     EN = "en", _("English")

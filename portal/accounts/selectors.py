@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import reduce
 
 from django.db.models import Exists, OuterRef, Prefetch, Q
 
-from council.models import CouncilMember
-from portal.accounts.models import Business, Membership, OfficialProfile, User
+from portal.accounts.models import OVERSIGHT_GROUP, Business, Membership, OfficialProfile, User
 
 
 class Role:
@@ -17,9 +17,25 @@ class Role:
     OFFICIAL = "official"
     SUPERVISOR = "supervisor"
     OVERSIGHT = "oversight"  # national oversight: receives level-2 escalations of missed deadlines
-    COUNCIL_MEMBER = "council_member"
+    COUNCIL_MEMBER = "council_member"  # granted by the council app (see role_source_register)
     API_CLIENT = "api_client"
     ADMIN = "admin"
+
+    # The order `me/` lists them in.
+    ORDER = (ENTREPRENEUR, OFFICIAL, SUPERVISOR, OVERSIGHT, COUNCIL_MEMBER, API_CLIENT, ADMIN)
+
+
+# Roles that an app above portal/ grants from its own rows (the council's seats). The app registers,
+# in its AppConfig.ready, a function of the user's pk (an OuterRef) that builds an Exists() over those
+# rows: `me/` then reads the role in the same query as the user, and portal/ imports nothing from the
+# apps that sit on it.
+_role_sources: dict[str, Callable[[OuterRef], Exists]] = {}
+
+
+def role_source_register(*, role: str, holds: Callable[[OuterRef], Exists]) -> None:
+    if role not in Role.ORDER:
+        raise ValueError(f"unknown role {role!r}: add it to Role.ORDER, which fixes where me/ lists it")
+    _role_sources[role] = holds
 
 
 @dataclass(frozen=True)
@@ -37,19 +53,15 @@ class Caller:
 
 def caller_get(*, user: User) -> Caller:
     """Load a user with everything their roles depend on, in a fixed number of queries."""
-    from permits.sla import OVERSIGHT_GROUP  # the permit side defines the group it escalates to
-
     in_oversight = User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name=OVERSIGHT_GROUP)
+    granted = {f"holds_role_{role}": holds(OuterRef("pk")) for role, holds in _role_sources.items()}
     user = (
         User.objects.select_related("official_profile__authority", "api_client__business")
-        .annotate(in_oversight=Exists(in_oversight))
+        .annotate(in_oversight=Exists(in_oversight), **granted)
         .prefetch_related(
             Prefetch(
                 "memberships",
                 queryset=Membership.objects.select_related("business").order_by("business__name"),
-            ),
-            Prefetch(
-                "council_seats", queryset=CouncilMember.objects.active(), to_attr="active_council_seats"
             ),
         )
         .get(pk=user.pk)
@@ -61,21 +73,16 @@ def caller_get(*, user: User) -> Caller:
     if client is not None and client.business_id and client.business_id not in {b.pk for b in businesses}:
         businesses.append(client.business)
     official = getattr(user, "official_profile", None)
-    roles = []
-    if memberships:
-        roles.append(Role.ENTREPRENEUR)
-    if official is not None:
-        roles.append(Role.OFFICIAL)
-        if official.is_supervisor:
-            roles.append(Role.SUPERVISOR)
-    if user.in_oversight:
-        roles.append(Role.OVERSIGHT)
-    if user.active_council_seats:
-        roles.append(Role.COUNCIL_MEMBER)
-    if client is not None:
-        roles.append(Role.API_CLIENT)
-    if user.is_staff:
-        roles.append(Role.ADMIN)
+    held = {
+        Role.ENTREPRENEUR: bool(memberships),
+        Role.OFFICIAL: official is not None,
+        Role.SUPERVISOR: official is not None and official.is_supervisor,
+        Role.OVERSIGHT: user.in_oversight,
+        Role.API_CLIENT: client is not None,
+        Role.ADMIN: user.is_staff,
+    }
+    held.update({role: getattr(user, f"holds_role_{role}") for role in _role_sources})
+    roles = [role for role in Role.ORDER if held.get(role)]
     return Caller(user=user, roles=roles, businesses=businesses)
 
 

@@ -13,6 +13,7 @@ from django.db import transaction
 from knox.models import AuthToken
 
 from portal.accounts.models import (
+    OVERSIGHT_GROUP,
     ApiClient,
     Authority,
     Business,
@@ -378,8 +379,6 @@ def auth_token_revoke_all(*, user: User) -> int:
 @transaction.atomic
 def oversight_join(*, actor: User | None, user: User) -> None:
     """Add a user to national oversight, who receive level-2 escalations of missed deadlines."""
-    from permits.sla import OVERSIGHT_GROUP
-
     group, _ = Group.objects.get_or_create(name=OVERSIGHT_GROUP)
     user.groups.add(group)
     record(actor=actor, action="accounts.oversight_joined", obj=user, data={"group": OVERSIGHT_GROUP})

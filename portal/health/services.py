@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -57,10 +58,19 @@ def last_heartbeat(source: str = "beat") -> Heartbeat | None:
     return Heartbeat.objects.filter(source=source).first()
 
 
-def calendar_status() -> str:
-    """Either "ok", or "missing 2027, 2028" when this year or next has no statutory holidays: deadlines still
-    run (counting those holidays as working days), so this warns without making the portal unhealthy."""
-    from permits.calendar import years_missing
+# Warnings that an app above portal/ knows how to look for (the permit side: a year without its
+# statutory holidays), each a function returning "ok" or what is wrong. The app registers it in its
+# AppConfig.ready; /healthz shows each under its name and never fails for one.
+_warnings: dict[str, Callable[[], str]] = {}
 
-    missing = years_missing(today=timezone.localdate())
-    return f"missing {', '.join(str(year) for year in missing)}" if missing else "ok"
+
+def warning_register(*, name: str, check: Callable[[], str]) -> None:
+    _warnings[name] = check
+
+
+def warnings_read() -> dict[str, str]:
+    return {name: check() for name, check in _warnings.items()}
+
+
+def warning_names() -> list[str]:
+    return list(_warnings)

@@ -8,3 +8,8 @@ class NotificationsConfig(AppConfig):
     name = "portal.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self):
+        # Registers the Celery tasks in every process, the web one included: enqueue() finds the
+        # delivery task by name, so the services do not import the tasks that call them.
+        from portal.notifications import tasks  # noqa: F401

@@ -166,6 +166,10 @@ def _enqueue_keys(keys: list[str]) -> None:
     enqueue(ids)
 
 
+# The Celery task that delivers one row (portal/notifications/tasks.py, registered by the app's ready()).
+DELIVER_TASK = "portal.notifications.tasks.deliver_notification"
+
+
 def enqueue(ids: list[int], *, probe: bool = False) -> None:
     """Hand deliveries to Celery; if the broker is down they stay pending for the outbox sweep.
 
@@ -175,10 +179,10 @@ def enqueue(ids: list[int], *, probe: bool = False) -> None:
     tries, and is how the portal learns that the broker is back.
     """
     from portal.celery import app
-    from portal.notifications.tasks import deliver_notification
 
     if not ids:
         return
+    deliver_notification = app.tasks[DELIVER_TASK]
     outage = outage_of("Celery broker", app.conf.broker_url, retry_after=BROKER_RETRY_AFTER)
     if outage.skip() and not probe:
         return

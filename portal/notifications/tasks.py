@@ -4,9 +4,7 @@ from portal.celery import RETRY_WHILE_DATABASE_DOWN
 from portal.notifications import services
 
 
-@shared_task(
-    name="portal.notifications.tasks.deliver_notification", ignore_result=True, **RETRY_WHILE_DATABASE_DOWN
-)
+@shared_task(name=services.DELIVER_TASK, ignore_result=True, **RETRY_WHILE_DATABASE_DOWN)
 def deliver_notification(notification_id: int) -> str:
     """Deliver one outbox row; returns early when it was delivered meanwhile (safe to run twice)."""
     return services.deliver(notification_id)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from council.demo_concerns import seed
 from council.models import Concern, Council
+from demo.concerns import seed
+from demo.seed import COUNCIL_NAME, seed_demo
 from portal.accounts.models import User
 from portal.audit.models import AuditEvent
-from portal.demo import COUNCIL_NAME, seed_demo
 from portal.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db

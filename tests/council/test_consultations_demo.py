@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from council.demo_consultations import seed
 from council.models import CommentResponse, Consultation, ConsultationStatus, CouncilRole
+from demo.consultations import seed
 from portal.audit.models import AuditEvent
 from tests.council.consultations_factories import seat
 from tests.factories import CouncilFactory, EntrepreneurFactory

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 import time_machine
 
-from council.demo_reports import quarter_of, seed
 from council.models import AccountabilityReport, CouncilRole, Goal, GoalMeasurement, ReportStatus
+from demo.reports import quarter_of, seed
 from portal.accounts.models import Business
 from portal.audit.models import AuditEvent
 from tests.council.reports_factories import local

@@ -10,12 +10,12 @@ from django.conf import settings as django_settings
 from django.utils import timezone
 
 from council.models import AccountabilityReport, ReportStatus
+from demo.history import HISTORY_BINS, HISTORY_ENTREPRENEURS, previous_quarter_start
+from demo.seed import AUTHORITIES, seed_demo
 from permits.calendar import add_working_days, working_days_between
-from permits.demo_history import HISTORY_BINS, HISTORY_ENTREPRENEURS, previous_quarter_start
 from permits.models import Application, ApplicationStatus, Document, Permit, Review, Tier
 from portal.accounts.models import Authority, Business, User
 from portal.audit.models import AuditEvent
-from portal.demo import AUTHORITIES, seed_demo
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ import datetime as dt
 import pytest
 import time_machine
 
+from demo.seed import Seeder
 from permits.models import Application, Permit
-from portal.demo import Seeder
 from tests.factories import EntrepreneurFactory
 from tests.permits.factories import pdf_file
 

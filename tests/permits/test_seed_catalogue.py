@@ -1,4 +1,4 @@
-"""`permits.demo.seed_catalogue`: a realistic demo catalogue and risk rules v1, loaded idempotently."""
+"""`demo.catalogue.seed_catalogue`: a realistic demo catalogue and risk rules v1, loaded idempotently."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 from django.db.models import Count
 
-from permits.demo import seed_catalogue
+from demo.catalogue import seed_catalogue
+from demo.seed import seed_demo
 from permits.models import (
     ActivityCategory,
     DocumentRequirement,
@@ -21,7 +22,6 @@ from permits.models import (
     Tier,
 )
 from portal.audit.models import AuditEvent
-from portal.demo import seed_demo
 
 pytestmark = pytest.mark.django_db
 

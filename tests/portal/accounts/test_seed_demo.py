@@ -11,7 +11,8 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from council.models import CouncilMember
-from permits.demo_history import HISTORY_ENTREPRENEURS
+from demo.history import HISTORY_ENTREPRENEURS
+from demo.seed import ACTIVITIES, AUTHORITIES, COUNCIL_NAME, COUNCIL_SEATS, STAKEHOLDERS
 from permits.models import ActivityCategory
 from portal.accounts.checks import no_demo_accounts_in_production
 from portal.accounts.models import (
@@ -26,7 +27,6 @@ from portal.accounts.models import (
 )
 from portal.accounts.selectors import caller_get
 from portal.audit.models import AuditEvent
-from portal.demo import ACTIVITIES, AUTHORITIES, COUNCIL_NAME, COUNCIL_SEATS, STAKEHOLDERS
 
 pytestmark = pytest.mark.django_db
 

@@ -12,15 +12,16 @@ from collections.abc import Callable
 
 from django.db import transaction
 
-from council import demo_concerns, demo_consultations, demo_reports
 from council.models import Council, CouncilMember, CouncilRole, CouncilScope, HelixSector
 from council.services import council_create, council_member_add
-from permits.demo_history import seed_history
+from demo import concerns, consultations, reports
+from demo.catalogue import seed_calendar, seed_catalogue
+from demo.history import seed_history
 from permits.models import ActivityCategory
 from permits.services.catalogue import activity_create
-from permits.sla import OVERSIGHT_GROUP
 from portal.accounts import services as accounts
 from portal.accounts.models import (
+    OVERSIGHT_GROUP,
     ApiClient,
     Authority,
     Business,
@@ -177,8 +178,6 @@ class Seeder:
                 self.created += 1
 
     def catalogue(self) -> None:
-        from permits.demo import seed_calendar, seed_catalogue
-
         self.created += seed_catalogue(out=lambda line: self.out(f"      {line.strip()}"))
         self.created += seed_calendar(out=lambda line: self.out(f"      {line.strip()}"))
 
@@ -219,7 +218,7 @@ class Seeder:
         secretary = User.objects.get(username="council-secretary")
         progress = lambda line: self.out(f"      {line.strip()}")  # noqa: E731
         # Reports last: last quarter's published report counts the consultations and concerns.
-        for seed in (demo_consultations.seed, demo_concerns.seed, demo_reports.seed):
+        for seed in (consultations.seed, concerns.seed, reports.seed):
             self.created += seed(council=council, actor=secretary, progress=progress)
 
     def api_client_and_admin(self) -> None:
