@@ -15,7 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from permits import sla
+from permits.deadlines import next_moment, permit_next_moment
 from permits.models import Application, ApplicationStatus, Permit, PermitStatus
 from portal.api.errors import Conflict, Forbidden, InvalidState
 from portal.audit.services import record
@@ -108,7 +108,7 @@ def permit_transition(
         fields.add(name)
     permit.status = to
     permit.status_reason = reason
-    permit.next_sla_at = sla.permit_next_moment(permit)
+    permit.next_sla_at = permit_next_moment(permit)
     fields.add("next_sla_at")
     permit.save(update_fields=sorted(fields))
     notify(
@@ -185,7 +185,7 @@ def transition(
         fields.add(name)
     application.status = to
     application.version += 1
-    application.next_sla_at = sla.next_moment(application)
+    application.next_sla_at = next_moment(application)
     fields.add("next_sla_at")
     application.save(update_fields=sorted(fields))
     notify(

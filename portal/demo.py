@@ -15,10 +15,10 @@ from django.db import transaction
 from council import demo_concerns, demo_consultations, demo_reports
 from council.models import Council, CouncilMember, CouncilRole, CouncilScope, HelixSector
 from council.services import council_create, council_member_add
+from permits.deadlines import OVERSIGHT_GROUP
 from permits.demo_history import seed_history
 from permits.models import ActivityCategory
 from permits.services.catalogue import activity_create
-from permits.sla import OVERSIGHT_GROUP
 from portal.accounts import services as accounts
 from portal.accounts.models import (
     ApiClient,

@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from permits.calendar import exceptions_between, working_days_between
+from permits.deadlines import CLOCK_RUNS
 from permits.models import (
     ActivityCategory,
     Application,
@@ -24,7 +25,6 @@ from permits.models import (
 )
 from permits.selectors import BundleStatus, bundle_status
 from permits.services.documents import download_name
-from permits.sla import CLOCK_RUNS
 from portal.accounts.api.serializers import AuthorityRefOutput, BusinessRefOutput
 
 # --- catalogue -------------------------------------------------------------------------------

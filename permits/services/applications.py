@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from permits import selectors
 from permits.calendar import add_working_days
+from permits.deadlines import reminder_moment
 from permits.models import Application, ApplicationStatus, Bundle, LicenceType, Message, Tier
 from permits.risk import answers_errors, assess, base_tier_reason, missing_answers
 from permits.services.permits import permit_issue
-from permits.sla import reminder_moment
 from permits.workflow import By, check_version, lock, transition
 from portal.api.errors import InvalidState, ValidationFailed
 from portal.api.inputs import clean_text

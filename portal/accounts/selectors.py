@@ -37,7 +37,7 @@ class Caller:
 
 def caller_get(*, user: User) -> Caller:
     """Load a user with everything their roles depend on, in a fixed number of queries."""
-    from permits.sla import OVERSIGHT_GROUP  # the permit side defines the group it escalates to
+    from permits.deadlines import OVERSIGHT_GROUP  # the permit side defines the group it escalates to
 
     in_oversight = User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name=OVERSIGHT_GROUP)
     user = (

@@ -378,7 +378,7 @@ def auth_token_revoke_all(*, user: User) -> int:
 @transaction.atomic
 def oversight_join(*, actor: User | None, user: User) -> None:
     """Add a user to national oversight, who receive level-2 escalations of missed deadlines."""
-    from permits.sla import OVERSIGHT_GROUP
+    from permits.deadlines import OVERSIGHT_GROUP
 
     group, _ = Group.objects.get_or_create(name=OVERSIGHT_GROUP)
     user.groups.add(group)
