@@ -11,7 +11,9 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
+from permits.demo_history import previous_quarter_start
 from permits.models import (
     ActivityCategory,
     DocumentRequirement,
@@ -26,6 +28,7 @@ from permits.models import (
     Tier,
 )
 from permits.services import catalogue as services
+from permits.services.calendar import calendar_year_load
 from portal.accounts.models import Authority
 
 MCI = Decimal("4325.00")  # monthly calculation index (MRP) for 2026, in tenge
@@ -327,11 +330,6 @@ def seed_calendar(out: Callable[[str], None] = print) -> int:
     """Statutory holidays for every year the demo's history touches (from the first day of the
     previous quarter to next year), through the loader production uses: the calendar itself is
     loaded by a migration and a yearly task, not by the demo. Returns how many rows were created."""
-    from django.utils import timezone
-
-    from permits.demo_history import previous_quarter_start
-    from permits.services.calendar import calendar_year_load
-
     today = timezone.localdate()
     created = 0
     for year in range(previous_quarter_start(today).year, today.year + 2):

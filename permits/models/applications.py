@@ -23,13 +23,13 @@ class ApplicationStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+# Submitted and not yet decided or withdrawn: the files an authority has open.
 OPEN_STATUSES = (
     ApplicationStatus.SUBMITTED,
     ApplicationStatus.IN_REVIEW,
     ApplicationStatus.INFO_REQUESTED,
     ApplicationStatus.SECOND_REVIEW,
 )
-DECIDED_STATUSES = (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED)
 
 
 class Bundle(models.Model):

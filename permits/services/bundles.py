@@ -10,7 +10,7 @@ from django.utils import timezone
 from permits import selectors
 from permits.models import Application, ApplicationStatus, Bundle
 from permits.risk import answers_errors
-from permits.services.applications import application_create, completeness, incomplete_detail, submit_locked
+from permits.services.applications import application_create, incomplete_detail, submit_locked
 from portal.api.errors import InvalidState, ValidationFailed
 from portal.audit.services import record
 
@@ -76,7 +76,7 @@ def bundle_submit(*, actor, bundle: Bundle) -> Bundle:
     )
     if not drafts:
         raise InvalidState("Nothing left to submit in this bundle.", code="nothing_to_submit")
-    missing = {application.reference: completeness(application) for application in drafts}
+    missing = {application.reference: selectors.completeness(application) for application in drafts}
     missing = {reference: items for reference, items in missing.items() if items}
     if missing:
         by_application = {a.reference: a for a in drafts}

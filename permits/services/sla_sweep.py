@@ -31,8 +31,8 @@ from permits.deadlines import (
     permit_next_moment,
 )
 from permits.models import Application, ApplicationStatus, Permit, PermitStatus, Tier
+from permits.selectors import supervisors_of
 from permits.services.permits import permit_issue
-from permits.services.review import supervisors_of
 from permits.workflow import By, permit_transition, transition
 from portal.accounts.models import ApiClient, Membership
 from portal.audit.services import appended_last, record

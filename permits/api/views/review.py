@@ -27,7 +27,7 @@ from permits.api.serializers import (
     RequestInfoInput,
     ResubmitInput,
 )
-from permits.models import Application, ApplicationStatus, InternalNote, Tier
+from permits.models import OPEN_STATUSES, Application, ApplicationStatus, InternalNote, Tier
 from permits.services import review as services
 from portal.accounts.models import ConflictOfInterest, ConflictSource
 from portal.api.errors import ValidationFailed
@@ -59,8 +59,8 @@ class ReviewQueueView(CalendarContextMixin, generics.ListAPIView):
         problems = {}
         if tier and tier not in Tier.values:
             problems["tier"] = [f"Choose one of {', '.join(Tier.values)}."]
-        if state and state not in selectors.QUEUE_OPEN and state != ApplicationStatus.APPROVED:
-            problems["status"] = [f"Choose one of {', '.join(selectors.QUEUE_OPEN)}, approved."]
+        if state and state not in OPEN_STATUSES and state != ApplicationStatus.APPROVED:
+            problems["status"] = [f"Choose one of {', '.join(OPEN_STATUSES)}, approved."]
         if assigned not in ("me", "unassigned", "all"):
             problems["assigned"] = ["Choose me, unassigned or all."]
         if problems:
@@ -75,7 +75,7 @@ class ReviewQueueView(CalendarContextMixin, generics.ListAPIView):
         ),
         parameters=[
             OpenApiParameter("tier", OpenApiTypes.STR, enum=Tier.values),
-            OpenApiParameter("status", OpenApiTypes.STR, enum=[*selectors.QUEUE_OPEN, "approved"]),
+            OpenApiParameter("status", OpenApiTypes.STR, enum=[*OPEN_STATUSES, "approved"]),
             OpenApiParameter("assigned", OpenApiTypes.STR, enum=["me", "unassigned", "all"], default="all"),
         ],
         responses={200: QueueItemOutput, **errors(400, 401, 403)},
