@@ -8,6 +8,7 @@ else assigns `Application.status`.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -92,8 +93,11 @@ def permit_transition(
     reason: str,
     changes: dict[str, Any] | None = None,
     notify_users: Iterable = (),
+    now: dt.datetime | None = None,
 ) -> Permit:
-    """Move a locked permit to `to`; refuse with 409 from a wrong state. Same door as applications."""
+    """Move a locked permit to `to`; refuse with 409 from a wrong state. Same door as applications.
+
+    `now` stamps the notification's key (a permit may go back and forth, each move is news)."""
     action = PERMIT_TRANSITIONS.get((permit.status, to))
     if action is None:
         raise InvalidState(
@@ -114,7 +118,7 @@ def permit_transition(
     notify(
         recipients=notify_users,
         event=f"permit.{action}",
-        subject_key=f"{permit.number}:{previous}>{to}:{timezone.now():%Y%m%d%H%M%S%f}",
+        subject_key=f"{permit.number}:{previous}>{to}:{now or timezone.now():%Y%m%d%H%M%S%f}",
         payload={"permit": permit.number, "status": to, "reason": reason},
     )
     # The audit event last: from the append to the commit, every audited write waits for this one.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import connection, transaction
@@ -106,7 +107,9 @@ def incomplete_detail(application: Application, missing: dict[str, list[str]]) -
     return f"{application.reference} is incomplete ({'; '.join(parts)})."
 
 
-def submit_locked(application: Application, *, actor, rule_set) -> Application:
+def submit_locked(
+    application: Application, *, actor, rule_set, now: dt.datetime | None = None
+) -> Application:
     """Submit a locked draft: assess its risk, then start the pathway of its tier (DESIGN §5).
 
     Low tier is a notification: accepted and its permit issued in this same transaction. Medium and
@@ -129,7 +132,7 @@ def submit_locked(application: Application, *, actor, rule_set) -> Application:
         ),
         questions=selectors.question_specs(licence_type),
     )
-    now = timezone.now()
+    now = now or timezone.now()
     deadline = application.licence_type.deadline_for(assessment.tier)
     recipients = selectors.business_users(application.business)
     transition(
@@ -170,7 +173,9 @@ def submit_locked(application: Application, *, actor, rule_set) -> Application:
 
 
 @transaction.atomic
-def application_submit(*, actor, application_id: int, version: int | None = None) -> Application:
+def application_submit(
+    *, actor, application_id: int, version: int | None = None, now: dt.datetime | None = None
+) -> Application:
     application = lock(application_id)
     check_version(application, version)
     if application.status != S.DRAFT:
@@ -178,7 +183,7 @@ def application_submit(*, actor, application_id: int, version: int | None = None
             f"{application.reference} is {application.get_status_display().lower()}; only a draft can be submitted.",
             code="invalid_transition",
         )
-    return submit_locked(application, actor=actor, rule_set=selectors.current_rule_set())
+    return submit_locked(application, actor=actor, rule_set=selectors.current_rule_set(), now=now)
 
 
 @transaction.atomic

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import transaction
@@ -65,7 +66,7 @@ def bundle_create(*, actor, business, licence_type_codes: Any, answers: Any) -> 
 
 
 @transaction.atomic
-def bundle_submit(*, actor, bundle: Bundle) -> Bundle:
+def bundle_submit(*, actor, bundle: Bundle, now: dt.datetime | None = None) -> Bundle:
     """Submit every draft of the bundle, or none: each is checked before any is submitted."""
     Bundle.objects.select_for_update().get(pk=bundle.pk)
     drafts = list(
@@ -89,8 +90,8 @@ def bundle_submit(*, actor, bundle: Bundle) -> Bundle:
         )
     rule_set = selectors.current_rule_set()
     for application in drafts:
-        submit_locked(application, actor=actor, rule_set=rule_set)
-    bundle.submitted_at = timezone.now()
+        submit_locked(application, actor=actor, rule_set=rule_set, now=now)
+    bundle.submitted_at = now or timezone.now()
     bundle.save(update_fields=["submitted_at"])
     record(
         actor=actor,

@@ -10,6 +10,7 @@ names the requirement or the legal act it rests on.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import transaction
@@ -174,6 +175,7 @@ def application_decide(
     requirement: Any = None,
     version: int | None = None,
     out_of_order_reason: str = "",
+    now: dt.datetime | None = None,
 ) -> Application:
     """Approve or reject at the current stage. Two officials deciding at once: one wins, one gets 409."""
     if decision not in ("approve", "reject"):
@@ -197,7 +199,7 @@ def application_decide(
     if application.assigned_to_id != actor.pk:
         raise Forbidden(f"{application.reference} is assigned to someone else.", code="not_assigned")
     check_order(application, actor, reason=out_of_order_reason)
-    now = timezone.now()
+    now = now or timezone.now()
     approved = decision == "approve"
     Review.objects.create(
         application=application,
@@ -254,6 +256,7 @@ def application_request_info(
     message: Any,
     version: int | None = None,
     out_of_order_reason: str = "",
+    now: dt.datetime | None = None,
 ) -> Application:
     """Ask the applicant for more: the clock stops until they answer."""
     body = clean_text(message, "message")
@@ -262,7 +265,7 @@ def application_request_info(
     if application.assigned_to_id != actor.pk:
         raise Forbidden(f"{application.reference} is assigned to someone else.", code="not_assigned")
     check_order(application, actor, reason=out_of_order_reason)
-    now = timezone.now()
+    now = now or timezone.now()
     Message.objects.create(application=application, author=actor, body=body, created_at=now)
     return transition(
         application,
@@ -282,13 +285,14 @@ def application_resubmit(
     application_id: int,
     message: Any = "",
     version: int | None = None,
+    now: dt.datetime | None = None,
 ) -> Application:
     """The applicant answers an information request: the clock resumes, the due date moves by the
     working days the file waited on them."""
     body = clean_text(message, "message", required=False)
     application = lock(application_id)
     check_version(application, version)
-    now = timezone.now()
+    now = now or timezone.now()
     changes: dict[str, Any] = {"paused_at": None}
     if application.status == S.INFO_REQUESTED and application.due_at and application.paused_at:
         paused_days = working_days_between(application.paused_at, now)

@@ -197,7 +197,7 @@ def _handle_permit(permit: Permit, now: dt.datetime, done: Counter, memo: _Memo)
         days_left = (permit.valid_until - today).days
         if days_left < 0:
             permit_transition(permit, PermitStatus.EXPIRED, actor="sla-sweep", reason="Validity ended.",
-                              changes={"next_sla_at": None}, notify_users=holders)  # fmt: skip
+                              changes={"next_sla_at": None}, notify_users=holders, now=now)  # fmt: skip
             done["expiries"] += 1
             return
         due = [d for d in EXPIRY_REMINDER_DAYS if days_left <= d]
