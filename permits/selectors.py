@@ -418,12 +418,6 @@ def internal_notes(*, application: Application):
     return application.internal_notes.select_related("author").order_by("created_at", "id")
 
 
-def application_reviews(*, application: Application):
-    return application.reviews.select_related("reviewer", "legal_basis", "requirement").order_by(
-        "created_at", "id"
-    )
-
-
 def conflicts_visible_to(user):
     """An official sees their own declarations; a supervisor, those of their whole authority."""
     official = official_profile_for(user)

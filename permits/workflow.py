@@ -151,10 +151,6 @@ def check_version(application: Application, expected: int | None) -> None:
         )
 
 
-def can_move(application: Application, to: str) -> bool:
-    return (application.status, to) in TRANSITIONS
-
-
 def transition(
     application: Application,
     to: str,

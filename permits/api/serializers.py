@@ -173,6 +173,14 @@ def calendar_context() -> dict:
     return {"calendar": exceptions_between(today, today + dt.timedelta(days=400))}
 
 
+def context_calendar(context: dict) -> dict:
+    """The calendar of a serializer's context: lists put it there once (CalendarContextMixin); a single
+    object loads it here, on first use."""
+    if "calendar" not in context:
+        context.update(calendar_context())
+    return context["calendar"]
+
+
 class CalendarContextMixin:
     """For list views whose rows count working days: the calendar is read once per page. Not while
     the schema is generated (no request to answer, and maybe no database, as in `check --deploy`)."""
@@ -267,19 +275,13 @@ class ApplicationOutput(serializers.ModelSerializer):
         now = timezone.now()
         if application.due_at <= now:
             return 0
-        return working_days_between(now, application.due_at, exceptions=self._calendar())
+        return working_days_between(now, application.due_at, exceptions=context_calendar(self.context))
 
     @extend_schema_field(serializers.BooleanField())
     def get_overdue(self, application) -> bool:
         return bool(
             application.due_at and application.status in CLOCK_RUNS and application.due_at <= timezone.now()
         )
-
-    def _calendar(self) -> dict:
-        # Lists put it in the context once (calendar_context); a single object loads it here.
-        if "calendar" not in self.context:
-            self.context.update(calendar_context())
-        return self.context["calendar"]
 
     @extend_schema_field(serializers.ChoiceField(choices=Tier.choices, allow_null=True))
     def get_risk_tier(self, application) -> str | None:
