@@ -1,7 +1,7 @@
 """The SLA sweep over a small and a large table of open applications: its cost follows the due rows,
 not the table, and with nothing due it is a couple of index lookups.
 
-`permits.sla.sla_sweep` reads the rows whose `next_sla_at` has passed through the partial index
+`permits.services.sla_sweep.sla_sweep` reads the rows whose `next_sla_at` has passed through the partial index
 `application_sla_idx` (next_sla_at WHERE next_sla_at IS NOT NULL), locks them in batches with SKIP
 LOCKED, handles each and moves its `next_sla_at` on. This benchmark fills `permits_application` with
 open applications of one bench authority, 1 % of them due (the escalation at the due date: in review,
@@ -408,7 +408,7 @@ def sweep(label: str, now, *, breakdown: bool = False, show_sql: bool = False) -
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext, override_settings
 
-    from permits.sla import sla_sweep
+    from permits.services.sla_sweep import sla_sweep
 
     counter = QueryCounter()
     # DEBUG off, as in production: the development settings' DEBUG would log every query (the sweep

@@ -80,7 +80,7 @@ def main() -> int:
     from django.utils import timezone
 
     from bench import bench_sla_sweep as generator
-    from permits.sla import sla_sweep
+    from permits.services.sla_sweep import sla_sweep
     from portal.accounts.models import User
     from portal.audit.models import AuditEvent
 

@@ -53,6 +53,7 @@ from django.db.models import Min
 from django.utils import timezone
 
 from permits.calendar import add_working_days, exceptions_between, is_working_day, working_days_between
+from permits.deadlines import next_moment, permit_next_moment, reminder_moment
 from permits.models import (
     ActivityCategory,
     Application,
@@ -78,7 +79,7 @@ from permits.services.review import (
     application_resubmit,
     conflict_declare,
 )
-from permits.sla import next_moment, permit_next_moment, reminder_moment, sla_sweep
+from permits.services.sla_sweep import sla_sweep
 from portal.accounts import services as accounts
 from portal.accounts.models import (
     Business,

@@ -18,6 +18,14 @@ def calendar_context() -> dict:
     return {"calendar": exceptions_between(today, today + dt.timedelta(days=400))}
 
 
+def context_calendar(context: dict) -> dict:
+    """The calendar of a serializer's context: lists put it there once per page (calendar_context);
+    a single object loads it here, on first use."""
+    if "calendar" not in context:
+        context.update(calendar_context())
+    return context["calendar"]
+
+
 def _exceptions(start: dt.date, end: dt.date) -> dict[dt.date, str]:
     return dict(Holiday.objects.filter(date__range=(start, end)).values_list("date", "kind"))
 

@@ -6,6 +6,8 @@ from django.core import checks
 from django.db import DatabaseError
 from django.utils import timezone
 
+from permits.calendar import years_missing
+
 
 @checks.register(checks.Tags.database)
 def calendar_loaded_check(app_configs=None, databases=None, **kwargs) -> list[checks.CheckMessage]:
@@ -18,8 +20,6 @@ def calendar_loaded_check(app_configs=None, databases=None, **kwargs) -> list[ch
     when the database cannot be read (not migrated yet): there is nothing to judge then."""
     if not databases:
         return []
-    from permits.calendar import years_missing
-
     try:
         missing = years_missing(today=timezone.localdate())
     except DatabaseError:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import hmac
 from collections.abc import Iterable
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from permits.models import (
+    OPEN_STATUSES,
     ActivityCategory,
     Application,
     ApplicationDocument,
@@ -22,17 +23,20 @@ from permits.models import (
     LicenceTypeQuestion,
     Message,
     Permit,
+    Review,
+    ReviewStage,
     RiskRule,
     RiskRuleSet,
     RuleSetStatus,
     Tier,
 )
-from permits.risk import QuestionSpec, Rule
-from portal.accounts.models import Business, Clearance, ConflictOfInterest
+from permits.risk import QuestionSpec, Rule, missing_answers
+from portal.accounts.models import Business, Clearance, ConflictOfInterest, OfficialProfile, User
 from portal.accounts.selectors import (
     business_ids_for,
     businesses_for,
     linked_business_q,
+    linked_official_q,
     official_profile_for,
 )
 from portal.api.errors import Forbidden, NotFound, ValidationFailed
@@ -202,12 +206,36 @@ def business_for_applicant(*, user, business_id) -> Business:
     return business
 
 
+def completeness(application: Application) -> dict[str, list[str]]:
+    """What is missing before the application can be submitted: documents by code, answers by key."""
+    required = {r.code for r in application.licence_type.required_documents.all()}
+    given = set(application.document_links.values_list("requirement__code", flat=True))
+    missing = {
+        "documents": sorted(required - given),
+        "answers": missing_answers(question_specs(application.licence_type), application.answers),
+    }
+    return {key: value for key, value in missing.items() if value}
+
+
 def application_documents(*, application: Application) -> QuerySet[ApplicationDocument]:
     return application.document_links.select_related("document", "requirement").order_by("requirement__code")
 
 
 def application_messages(*, application: Application) -> QuerySet[Message]:
     return application.messages.select_related("author").order_by("created_at", "id")
+
+
+def business_members(business) -> list[User]:
+    """The people of a business, as users."""
+    return [m.user for m in business.memberships.select_related("user")]
+
+
+def business_users(business) -> list[User]:
+    """Everyone to tell about a business's applications: its members, and the API clients acting for
+    it (who receive webhooks)."""
+    return business_members(business) + [
+        client.user for client in business.api_clients.select_related("user")
+    ]
 
 
 # --- bundles ---------------------------------------------------------------------------------
@@ -288,12 +316,60 @@ def permit_verify(*, number: str, code: str) -> Permit:
 
 # --- the review side ---------------------------------------------------------------------------
 
-QUEUE_OPEN = (
-    ApplicationStatus.SUBMITTED,
-    ApplicationStatus.IN_REVIEW,
-    ApplicationStatus.INFO_REQUESTED,
-    ApplicationStatus.SECOND_REVIEW,
-)
+
+def official_or_none(user) -> OfficialProfile | None:
+    return OfficialProfile.objects.select_related("authority").filter(user=user).first()
+
+
+def supervisors_of(authority_id: int) -> list[User]:
+    return [
+        p.user
+        for p in OfficialProfile.objects.filter(
+            authority_id=authority_id, is_supervisor=True, user__is_active=True
+        ).select_related("user")
+    ]
+
+
+def required_clearance(application: Application, stage: str) -> str:
+    """The second pair of eyes on a high-risk file is always cleared for high."""
+    return Tier.HIGH if stage == ReviewStage.SECOND else application.risk_tier
+
+
+def _clearances_at_least(level: str) -> list[str]:
+    return [c for c in Clearance.values if Clearance.rank(c) >= Clearance.rank(level)]
+
+
+def first_reviewer_id(application: Application) -> int | None:
+    return (
+        Review.objects.filter(application=application, stage=ReviewStage.FIRST)
+        .values_list("reviewer_id", flat=True)
+        .first()
+    )
+
+
+def eligible_officials(application: Application, *, stage: str) -> QuerySet[OfficialProfile]:
+    """Officials who may take this file at this stage, least loaded first, ties by id.
+
+    Supervisors are kept free for escalations and reassignment and are not assigned automatically.
+    """
+    excluded = [first_reviewer_id(application)] if stage == ReviewStage.SECOND else []
+    return (
+        OfficialProfile.objects.filter(
+            authority_id=application.authority_id,
+            user__is_active=True,
+            is_supervisor=False,
+            clearance__in=_clearances_at_least(required_clearance(application, stage)),
+        )
+        .exclude(linked_official_q(application.business_id, field="user_id"))
+        .exclude(user_id__in=[pk for pk in excluded if pk])
+        .annotate(
+            load=Count(
+                "user__assigned_applications", filter=Q(user__assigned_applications__status__in=OPEN_STATUSES)
+            )
+        )
+        .select_related("user")
+        .order_by("load", "user_id")
+    )
 
 
 def review_queue(*, user, tier: str | None = None, status: str | None = None, assigned: str = "all"):
@@ -303,7 +379,7 @@ def review_queue(*, user, tier: str | None = None, status: str | None = None, as
     if official is None:
         raise Forbidden("The review queue is for officials of an authority.", code="not_an_official")
     queue = Application.objects.filter(
-        Q(status__in=QUEUE_OPEN) | Q(post_check_pending=True),
+        Q(status__in=OPEN_STATUSES) | Q(post_check_pending=True),
         authority_id=official.authority_id,
         risk_tier__in=_tiers_up_to(official.clearance),
     )
@@ -340,12 +416,6 @@ def application_for_official(*, user, application_id: int) -> Application:
 
 def internal_notes(*, application: Application):
     return application.internal_notes.select_related("author").order_by("created_at", "id")
-
-
-def application_reviews(*, application: Application):
-    return application.reviews.select_related("reviewer", "legal_basis", "requirement").order_by(
-        "created_at", "id"
-    )
 
 
 def conflicts_visible_to(user):

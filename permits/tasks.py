@@ -4,7 +4,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from permits.services.calendar import calendar_year_load
-from permits.sla import sla_sweep as run_sla_sweep
+from permits.services.sla_sweep import sla_sweep as run_sla_sweep
 
 logger = logging.getLogger(__name__)
 

@@ -8,6 +8,7 @@ else assigns `Application.status`.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from permits import sla
+from permits.deadlines import next_moment, permit_next_moment
 from permits.models import Application, ApplicationStatus, Permit, PermitStatus
 from portal.api.errors import Conflict, Forbidden, InvalidState
 from portal.audit.services import record
@@ -92,8 +93,11 @@ def permit_transition(
     reason: str,
     changes: dict[str, Any] | None = None,
     notify_users: Iterable = (),
+    now: dt.datetime | None = None,
 ) -> Permit:
-    """Move a locked permit to `to`; refuse with 409 from a wrong state. Same door as applications."""
+    """Move a locked permit to `to`; refuse with 409 from a wrong state. Same door as applications.
+
+    `now` stamps the notification's key (a permit may go back and forth, each move is news)."""
     action = PERMIT_TRANSITIONS.get((permit.status, to))
     if action is None:
         raise InvalidState(
@@ -108,13 +112,13 @@ def permit_transition(
         fields.add(name)
     permit.status = to
     permit.status_reason = reason
-    permit.next_sla_at = sla.permit_next_moment(permit)
+    permit.next_sla_at = permit_next_moment(permit)
     fields.add("next_sla_at")
     permit.save(update_fields=sorted(fields))
     notify(
         recipients=notify_users,
         event=f"permit.{action}",
-        subject_key=f"{permit.number}:{previous}>{to}:{timezone.now():%Y%m%d%H%M%S%f}",
+        subject_key=f"{permit.number}:{previous}>{to}:{now or timezone.now():%Y%m%d%H%M%S%f}",
         payload={"permit": permit.number, "status": to, "reason": reason},
     )
     # The audit event last: from the append to the commit, every audited write waits for this one.
@@ -145,10 +149,6 @@ def check_version(application: Application, expected: int | None) -> None:
             f"{application.reference} changed meanwhile (version {application.version}, you sent {expected}); "
             "reload it and try again."
         )
-
-
-def can_move(application: Application, to: str) -> bool:
-    return (application.status, to) in TRANSITIONS
 
 
 def transition(
@@ -185,7 +185,7 @@ def transition(
         fields.add(name)
     application.status = to
     application.version += 1
-    application.next_sla_at = sla.next_moment(application)
+    application.next_sla_at = next_moment(application)
     fields.add("next_sla_at")
     application.save(update_fields=sorted(fields))
     notify(

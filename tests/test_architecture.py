@@ -26,22 +26,6 @@ ROOT = Path(__file__).resolve().parent.parent
 RANK = {"portal": 0, "permits": 1, "council": 2, "demo": 3}
 SKIPPED_DIRS = {"migrations", "tests", "__pycache__"}
 
-# Violations still present that belong to the permit side's own circle (sla.py <-> workflow.py <->
-# services), which is being taken apart in permits/sla.py, permits/workflow.py and
-# permits/services/. This list must only shrink: the test fails on a violation missing from it AND
-# on an entry that no longer occurs, so each entry goes when its cause goes, until the set is empty.
-# Nothing of portal/, council/ or demo/ may ever be listed here.
-KNOWN: set[tuple[str, ...]] = {
-    (
-        "cycle",
-        "permits.services.applications",
-        "permits.services.permits",
-        "permits.services.review",
-        "permits.sla",
-        "permits.workflow",
-    ),
-}
-
 
 def module_name(path: Path, root: Path) -> str:
     parts = list(path.relative_to(root).with_suffix("").parts)
@@ -180,24 +164,10 @@ def test_imports_run_one_way_and_never_in_a_circle():
     # when
     found = violations()
 
-    # then: nothing but the listed, shrinking remainder of the permit side's circle
-    unexpected = sorted(found - KNOWN)
-    gone = sorted(KNOWN - found)
-    assert not unexpected, (
-        "imports against the layering (portal <- permits <- council <- demo):\n"
-        + "\n".join(" ".join(v) for v in unexpected)
+    # then
+    assert not found, "imports against the layering (portal <- permits <- council <- demo):\n" + "\n".join(
+        " ".join(v) for v in sorted(found)
     )
-    assert not gone, "fixed, so remove from KNOWN:\n" + "\n".join(" ".join(v) for v in gone)
-
-
-def test_known_lists_only_the_permit_sides_circle():
-    # given: the files being untangled in parallel
-    def theirs(module: str) -> bool:
-        return module in {"permits.sla", "permits.workflow"} or module.startswith("permits.services.")
-
-    # then: every known violation lies within them, none in portal/, council/ or demo/
-    for entry in KNOWN:
-        assert all(theirs(module) for module in entry[1:]), entry
 
 
 def test_the_apps_above_portal_register_what_portal_may_not_import():

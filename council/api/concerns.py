@@ -18,7 +18,7 @@ from council.access import require_member
 from council.models import Concern, ConcernDisposition, ConcernStatus
 from council.selectors.concerns import concern_get, concern_list, is_overdue, overdue_q
 from council.services import concerns as services
-from permits.calendar import calendar_context, working_days_between
+from permits.calendar import calendar_context, context_calendar, working_days_between
 from portal.api.context import PageContextMixin
 from portal.api.idempotency import idempotent
 from portal.api.inputs import valid_input
@@ -72,12 +72,6 @@ class ConcernOutput(serializers.ModelSerializer):
     def _now(self):
         return self.context.setdefault("now", timezone.now())
 
-    def _calendar(self) -> dict:
-        # Lists put it in the context once (calendar_context); a single object loads it here.
-        if "calendar" not in self.context:
-            self.context.update(calendar_context())
-        return self.context["calendar"]
-
     @extend_schema_field(serializers.BooleanField())
     def get_overdue(self, concern) -> bool:
         return is_overdue(concern, self._now())
@@ -89,7 +83,7 @@ class ConcernOutput(serializers.ModelSerializer):
         now = self._now()
         if concern.due_at <= now:
             return 0
-        return working_days_between(now, concern.due_at, exceptions=self._calendar())
+        return working_days_between(now, concern.due_at, exceptions=context_calendar(self.context))
 
     @extend_schema_field(serializers.ChoiceField(choices=ConcernDisposition.choices, allow_null=True))
     def get_disposition(self, concern) -> str | None:

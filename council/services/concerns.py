@@ -18,7 +18,7 @@ from council.access import officers_of, require_member
 from council.models import Concern, ConcernDisposition, ConcernStatus, Council, CouncilScope
 from permits.calendar import add_working_days
 from permits.models import LicenceType
-from permits.services.review import supervisors_of
+from permits.selectors import supervisors_of
 from portal.accounts.models import Authority
 from portal.accounts.selectors import business_ids_for
 from portal.api.errors import Forbidden, InvalidState, NotFound, ValidationFailed

@@ -7,7 +7,8 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from permits.calendar import calendar_context, working_days_between
+from permits.calendar import calendar_context, context_calendar, working_days_between
+from permits.deadlines import CLOCK_RUNS
 from permits.models import (
     ActivityCategory,
     Application,
@@ -22,7 +23,6 @@ from permits.models import (
 )
 from permits.selectors import BundleStatus, bundle_status
 from permits.services.documents import download_name
-from permits.sla import CLOCK_RUNS
 from portal.accounts.api.serializers import AuthorityRefOutput, BusinessRefOutput
 from portal.api.context import PageContextMixin
 
@@ -255,19 +255,13 @@ class ApplicationOutput(serializers.ModelSerializer):
         now = timezone.now()
         if application.due_at <= now:
             return 0
-        return working_days_between(now, application.due_at, exceptions=self._calendar())
+        return working_days_between(now, application.due_at, exceptions=context_calendar(self.context))
 
     @extend_schema_field(serializers.BooleanField())
     def get_overdue(self, application) -> bool:
         return bool(
             application.due_at and application.status in CLOCK_RUNS and application.due_at <= timezone.now()
         )
-
-    def _calendar(self) -> dict:
-        # Lists put it in the context once (calendar_context); a single object loads it here.
-        if "calendar" not in self.context:
-            self.context.update(calendar_context())
-        return self.context["calendar"]
 
     @extend_schema_field(serializers.ChoiceField(choices=Tier.choices, allow_null=True))
     def get_risk_tier(self, application) -> str | None:

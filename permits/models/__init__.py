@@ -1,6 +1,7 @@
 """The permit side's data: the catalogue, the risk rules, applications and their documents, permits."""
 
 from permits.models.applications import (
+    OPEN_STATUSES,
     Application,
     ApplicationDocument,
     ApplicationStatus,
@@ -24,6 +25,7 @@ from permits.models.review import InternalNote, Review, ReviewOutcome, ReviewSta
 from permits.models.risk import Comparison, RiskRule, RiskRuleSet, RuleSetStatus, Tier
 
 __all__ = [
+    "OPEN_STATUSES",
     "ActivityCategory",
     "Application",
     "ApplicationDocument",

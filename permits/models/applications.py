@@ -23,13 +23,13 @@ class ApplicationStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+# Submitted and not yet decided or withdrawn: the files an authority has open.
 OPEN_STATUSES = (
     ApplicationStatus.SUBMITTED,
     ApplicationStatus.IN_REVIEW,
     ApplicationStatus.INFO_REQUESTED,
     ApplicationStatus.SECOND_REVIEW,
 )
-DECIDED_STATUSES = (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED)
 
 
 class Bundle(models.Model):
@@ -94,8 +94,9 @@ class Application(models.Model):
     paused_working_days = models.PositiveIntegerField(_("working days paused"), default=0, db_default=0)
     # A sampled low-tier permit waits for its post-issue check (mirrors Permit.post_check_status).
     post_check_pending = models.BooleanField(_("post-issue check pending"), default=False)
-    # Deadlines that enforce themselves (permits.sla): the reminder moment (80 % of the allowed
-    # time), when it went out, and the next moment the SLA sweep must look at this row (null: never).
+    # Deadlines that enforce themselves (permits.deadlines, permits.services.sla_sweep): the reminder
+    # moment (80 % of the allowed time), when it went out, and the next moment the SLA sweep must look
+    # at this row (null: never).
     remind_at = models.DateTimeField(_("reminder due at"), null=True, blank=True)
     reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
     next_sla_at = models.DateTimeField(_("next deadline check"), null=True, blank=True)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from permits import selectors
-from permits.calendar import add_working_days
+from permits.deadlines import due_moment, reminder_moment
 from permits.models import Application, ApplicationStatus, Bundle, LicenceType, Message, Tier
-from permits.risk import answers_errors, assess, base_tier_reason, missing_answers
+from permits.risk import answers_errors, assess, base_tier_reason
+from permits.services.assignment import start_review
 from permits.services.permits import permit_issue
-from permits.sla import reminder_moment
 from permits.workflow import By, check_version, lock, transition
 from portal.api.errors import InvalidState, ValidationFailed
 from portal.api.inputs import clean_text
@@ -20,13 +21,6 @@ from portal.audit.services import record
 
 S = ApplicationStatus
 MAX_MESSAGE_LENGTH = 5000
-
-
-def business_users(business) -> list:
-    """Everyone to tell about a business's applications: its members, and the API clients acting for
-    it (who receive webhooks)."""
-    members = [m.user for m in business.memberships.select_related("user")]
-    return members + [client.user for client in business.api_clients.select_related("user")]
 
 
 def _next_reference() -> str:
@@ -108,29 +102,20 @@ def application_update(
     return application
 
 
-def completeness(application: Application) -> dict[str, list[str]]:
-    """What is missing before the application can be submitted: documents by code, answers by key."""
-    required = {r.code for r in application.licence_type.required_documents.all()}
-    given = set(application.document_links.values_list("requirement__code", flat=True))
-    missing = {
-        "documents": sorted(required - given),
-        "answers": missing_answers(selectors.question_specs(application.licence_type), application.answers),
-    }
-    return {key: value for key, value in missing.items() if value}
-
-
 def incomplete_detail(application: Application, missing: dict[str, list[str]]) -> str:
     parts = [f"missing {key}: {', '.join(items)}" for key, items in missing.items()]
     return f"{application.reference} is incomplete ({'; '.join(parts)})."
 
 
-def submit_locked(application: Application, *, actor, rule_set) -> Application:
+def submit_locked(
+    application: Application, *, actor, rule_set, now: dt.datetime | None = None
+) -> Application:
     """Submit a locked draft: assess its risk, then start the pathway of its tier (DESIGN §5).
 
     Low tier is a notification: accepted and its permit issued in this same transaction. Medium and
     high wait for review with a due date counted in working days.
     """
-    missing = completeness(application)
+    missing = selectors.completeness(application)
     if missing:
         raise ValidationFailed(incomplete_detail(application, missing), code="incomplete", fields=missing)
     _check_answers(application.licence_type, application.answers, require_all=True)
@@ -147,9 +132,9 @@ def submit_locked(application: Application, *, actor, rule_set) -> Application:
         ),
         questions=selectors.question_specs(licence_type),
     )
-    now = timezone.now()
+    now = now or timezone.now()
     deadline = application.licence_type.deadline_for(assessment.tier)
-    recipients = business_users(application.business)
+    recipients = selectors.business_users(application.business)
     transition(
         application,
         S.SUBMITTED,
@@ -160,7 +145,7 @@ def submit_locked(application: Application, *, actor, rule_set) -> Application:
             "risk_tier": assessment.tier,
             "risk_reasons": assessment.reasons,
             "rule_set_version": rule_set.version if rule_set else None,
-            "due_at": add_working_days(now, deadline) if deadline else None,
+            "due_at": due_moment(now, deadline) if deadline else None,
             "remind_at": reminder_moment(now, deadline) if deadline else None,
         },
         data={
@@ -183,14 +168,14 @@ def submit_locked(application: Application, *, actor, rule_set) -> Application:
         )
         permit_issue(application=application, actor=actor, notify_users=recipients)
     else:
-        from permits.services.review import start_review  # the review side builds on this module
-
         start_review(application, actor=actor)
     return application
 
 
 @transaction.atomic
-def application_submit(*, actor, application_id: int, version: int | None = None) -> Application:
+def application_submit(
+    *, actor, application_id: int, version: int | None = None, now: dt.datetime | None = None
+) -> Application:
     application = lock(application_id)
     check_version(application, version)
     if application.status != S.DRAFT:
@@ -198,7 +183,7 @@ def application_submit(*, actor, application_id: int, version: int | None = None
             f"{application.reference} is {application.get_status_display().lower()}; only a draft can be submitted.",
             code="invalid_transition",
         )
-    return submit_locked(application, actor=actor, rule_set=selectors.current_rule_set())
+    return submit_locked(application, actor=actor, rule_set=selectors.current_rule_set(), now=now)
 
 
 @transaction.atomic
@@ -215,7 +200,7 @@ def application_withdraw(
         by=By.APPLICANT,
         changes={"decision_reason": reason.strip()} if reason.strip() else None,
         data={"reason": reason.strip()},
-        notify_users=[*business_users(application.business), application.assigned_to],
+        notify_users=[*selectors.business_users(application.business), application.assigned_to],
     )
 
 

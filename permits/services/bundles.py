@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import transaction
@@ -10,7 +11,7 @@ from django.utils import timezone
 from permits import selectors
 from permits.models import Application, ApplicationStatus, Bundle
 from permits.risk import answers_errors
-from permits.services.applications import application_create, completeness, incomplete_detail, submit_locked
+from permits.services.applications import application_create, incomplete_detail, submit_locked
 from portal.api.errors import InvalidState, ValidationFailed
 from portal.audit.services import record
 
@@ -65,7 +66,7 @@ def bundle_create(*, actor, business, licence_type_codes: Any, answers: Any) -> 
 
 
 @transaction.atomic
-def bundle_submit(*, actor, bundle: Bundle) -> Bundle:
+def bundle_submit(*, actor, bundle: Bundle, now: dt.datetime | None = None) -> Bundle:
     """Submit every draft of the bundle, or none: each is checked before any is submitted."""
     Bundle.objects.select_for_update().get(pk=bundle.pk)
     drafts = list(
@@ -76,7 +77,7 @@ def bundle_submit(*, actor, bundle: Bundle) -> Bundle:
     )
     if not drafts:
         raise InvalidState("Nothing left to submit in this bundle.", code="nothing_to_submit")
-    missing = {application.reference: completeness(application) for application in drafts}
+    missing = {application.reference: selectors.completeness(application) for application in drafts}
     missing = {reference: items for reference, items in missing.items() if items}
     if missing:
         by_application = {a.reference: a for a in drafts}
@@ -89,8 +90,8 @@ def bundle_submit(*, actor, bundle: Bundle) -> Bundle:
         )
     rule_set = selectors.current_rule_set()
     for application in drafts:
-        submit_locked(application, actor=actor, rule_set=rule_set)
-    bundle.submitted_at = timezone.now()
+        submit_locked(application, actor=actor, rule_set=rule_set, now=now)
+    bundle.submitted_at = now or timezone.now()
     bundle.save(update_fields=["submitted_at"])
     record(
         actor=actor,

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from permits.calendar import add_working_days
+from permits.deadlines import permit_next_moment
 from permits.models import (
     Application,
     Permit,
@@ -23,7 +24,6 @@ from permits.models import (
     ReviewStage,
     Tier,
 )
-from permits.sla import permit_next_moment
 from permits.workflow import lock_permit, permit_transition
 from portal.accounts.models import Clearance, OfficialProfile
 from portal.accounts.selectors import is_linked

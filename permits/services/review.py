@@ -1,7 +1,8 @@
-"""The authority's side: fair assignment, information requests, four-eyes decisions, reassignment.
+"""The authority's side: information requests, four-eyes decisions, reassignment, conflicts.
 
 Fairness is built in, not left to discretion: the system picks the least-loaded eligible official
-(clearance at least the tier, active, no conflict of interest; ties broken by id); an official works
+(clearance at least the tier, active, no conflict of interest; ties broken by id: see
+permits.services.assignment); an official works
 their queue oldest first and must give a recorded reason to take a file out of turn; the second
 reviewer of a high-risk file is never the first; every decision carries a reason, and a rejection
 names the requirement or the legal act it rests on.
@@ -9,14 +10,17 @@ names the requirement or the legal act it rests on.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
+from permits import selectors
 from permits.calendar import add_working_days, working_days_between
 from permits.models import (
+    OPEN_STATUSES,
     Application,
     ApplicationStatus,
     DocumentRequirement,
@@ -28,18 +32,17 @@ from permits.models import (
     ReviewStage,
     Tier,
 )
-from permits.services.applications import business_users
+from permits.services.assignment import enter_review, pick_official
 from permits.services.permits import permit_issue
 from permits.workflow import By, check_version, lock, transition
 from portal.accounts.models import Business, Clearance, ConflictOfInterest, OfficialProfile, User
-from portal.accounts.selectors import is_linked, linked_business_q, linked_official_q
-from portal.api.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
+from portal.accounts.selectors import is_linked, linked_business_q
+from portal.api.errors import Conflict, Forbidden, InvalidState, ValidationFailed
 from portal.api.inputs import clean_text
 from portal.audit.services import record
 from portal.notifications.services import notify
 
 S = ApplicationStatus
-OPEN = (S.SUBMITTED, S.IN_REVIEW, S.INFO_REQUESTED, S.SECOND_REVIEW)
 # Files waiting on their assigned official (not on the applicant).
 WAITING_ON_OFFICIAL = (S.IN_REVIEW, S.SECOND_REVIEW)
 
@@ -47,58 +50,9 @@ WAITING_ON_OFFICIAL = (S.IN_REVIEW, S.SECOND_REVIEW)
 # --- who may review ----------------------------------------------------------------------------
 
 
-def required_clearance(application: Application, stage: str) -> str:
-    """The second pair of eyes on a high-risk file is always cleared for high."""
-    return Tier.HIGH if stage == ReviewStage.SECOND else application.risk_tier
-
-
-def _clearances_at_least(level: str) -> list[str]:
-    return [c for c in Clearance.values if Clearance.rank(c) >= Clearance.rank(level)]
-
-
 def has_conflict(user, business_id: int) -> bool:
     """Declared or not: a member of the business is as conflicted as one who declared a link."""
     return is_linked(user, business_id)
-
-
-def first_reviewer_id(application: Application) -> int | None:
-    return (
-        Review.objects.filter(application=application, stage=ReviewStage.FIRST)
-        .values_list("reviewer_id", flat=True)
-        .first()
-    )
-
-
-def eligible_officials(application: Application, *, stage: str) -> QuerySet[OfficialProfile]:
-    """Officials who may take this file at this stage, least loaded first, ties by id.
-
-    Supervisors are kept free for escalations and reassignment and are not assigned automatically.
-    """
-    excluded = [first_reviewer_id(application)] if stage == ReviewStage.SECOND else []
-    return (
-        OfficialProfile.objects.filter(
-            authority_id=application.authority_id,
-            user__is_active=True,
-            is_supervisor=False,
-            clearance__in=_clearances_at_least(required_clearance(application, stage)),
-        )
-        .exclude(linked_official_q(application.business_id, field="user_id"))
-        .exclude(user_id__in=[pk for pk in excluded if pk])
-        .annotate(
-            load=Count("user__assigned_applications", filter=Q(user__assigned_applications__status__in=OPEN))
-        )
-        .select_related("user")
-        .order_by("load", "user_id")
-    )
-
-
-def supervisors_of(authority_id: int) -> list[User]:
-    return [
-        p.user
-        for p in OfficialProfile.objects.filter(
-            authority_id=authority_id, is_supervisor=True, user__is_active=True
-        ).select_related("user")
-    ]
 
 
 def check_official_of(application: Application, actor, *, supervisor: bool = False) -> OfficialProfile:
@@ -121,9 +75,9 @@ def check_official_of(application: Application, actor, *, supervisor: bool = Fal
 def check_may_review(application: Application, user, *, stage: str) -> OfficialProfile:
     """Refuse (403 with a clear code) anyone who may not act on this file at this stage."""
     profile = check_official_of(application, user)
-    if Clearance.rank(profile.clearance) < Clearance.rank(required_clearance(application, stage)):
+    if Clearance.rank(profile.clearance) < Clearance.rank(selectors.required_clearance(application, stage)):
         raise Forbidden("Your clearance is below this application's tier.", code="clearance_too_low")
-    if stage == ReviewStage.SECOND and first_reviewer_id(application) == user.pk:
+    if stage == ReviewStage.SECOND and selectors.first_reviewer_id(application) == user.pk:
         raise Forbidden(
             "The second review must be done by a different official (four eyes).", code="four_eyes"
         )
@@ -132,42 +86,6 @@ def check_may_review(application: Application, user, *, stage: str) -> OfficialP
 
 def _stage_of(application: Application) -> str:
     return ReviewStage.SECOND if application.status == S.SECOND_REVIEW else ReviewStage.FIRST
-
-
-def _pick(application: Application, *, stage: str, actor, event: str) -> User | None:
-    """The least-loaded eligible official, or None, in which case the supervisors are told."""
-    chosen = eligible_officials(application, stage=stage).first()
-    if chosen is not None:
-        return chosen.user
-    notify(
-        recipients=supervisors_of(application.authority_id),
-        event="application.no_eligible_official",
-        subject_key=f"{application.reference}:{stage}:{event}",
-        payload={"application": application.pk, "reference": application.reference, "stage": stage},
-    )
-    record(
-        actor=actor,
-        action="application.awaiting_assignment",
-        obj=application,
-        data={"reference": application.reference, "stage": stage},
-    )
-    return None
-
-
-def start_review(application: Application, *, actor) -> Application:
-    """After submission: assign a medium or high file, or leave it waiting and tell the supervisors."""
-    official = _pick(application, stage=ReviewStage.FIRST, actor=actor, event="submitted")
-    if official is None:
-        return application
-    return transition(
-        application,
-        S.IN_REVIEW,
-        actor=actor,
-        by=By.SYSTEM,
-        changes={"assigned_to": official},
-        data={"assigned_to": official.username, "how": "least-loaded eligible official"},
-        notify_users=[official],
-    )
 
 
 # --- oldest first ------------------------------------------------------------------------------
@@ -179,7 +97,7 @@ def _older_waiting(application: Application, user, *, claiming: bool) -> Applica
         profile = OfficialProfile.objects.get(user=user)
         older = Application.objects.filter(
             authority_id=application.authority_id,
-            status__in=OPEN,
+            status__in=OPEN_STATUSES,
             assigned_to__isnull=True,
             risk_tier__in=[t for t in Tier.values if Tier.rank(t) <= Clearance.rank(profile.clearance)],
         ).exclude(linked_business_q(user))
@@ -257,6 +175,7 @@ def application_decide(
     requirement: Any = None,
     version: int | None = None,
     out_of_order_reason: str = "",
+    now: dt.datetime | None = None,
 ) -> Application:
     """Approve or reject at the current stage. Two officials deciding at once: one wins, one gets 409."""
     if decision not in ("approve", "reject"):
@@ -280,7 +199,7 @@ def application_decide(
     if application.assigned_to_id != actor.pk:
         raise Forbidden(f"{application.reference} is assigned to someone else.", code="not_assigned")
     check_order(application, actor, reason=out_of_order_reason)
-    now = timezone.now()
+    now = now or timezone.now()
     approved = decision == "approve"
     Review.objects.create(
         application=application,
@@ -292,7 +211,7 @@ def application_decide(
         requirement=req,
         created_at=now,
     )
-    applicants = business_users(application.business)
+    applicants = selectors.business_users(application.business)
     basis = {"legal_basis": act and act.code, "requirement": req and req.code, "stage": stage}
     if not approved:
         cited = "; ".join(filter(None, [act and str(act), req and f"requirement: {req.name}"]))
@@ -307,7 +226,7 @@ def application_decide(
         )
     if application.risk_tier == Tier.HIGH and stage == ReviewStage.FIRST:
         # Four eyes: a different official cleared for high approves before anything is issued.
-        second = _pick(application, stage=ReviewStage.SECOND, actor=actor, event="first-approved")
+        second = pick_official(application, stage=ReviewStage.SECOND, actor=actor, event="first-approved")
         return transition(
             application,
             S.SECOND_REVIEW,
@@ -331,7 +250,13 @@ def application_decide(
 
 @transaction.atomic
 def application_request_info(
-    *, actor, application_id: int, message: Any, version: int | None = None, out_of_order_reason: str = ""
+    *,
+    actor,
+    application_id: int,
+    message: Any,
+    version: int | None = None,
+    out_of_order_reason: str = "",
+    now: dt.datetime | None = None,
 ) -> Application:
     """Ask the applicant for more: the clock stops until they answer."""
     body = clean_text(message, "message")
@@ -340,7 +265,7 @@ def application_request_info(
     if application.assigned_to_id != actor.pk:
         raise Forbidden(f"{application.reference} is assigned to someone else.", code="not_assigned")
     check_order(application, actor, reason=out_of_order_reason)
-    now = timezone.now()
+    now = now or timezone.now()
     Message.objects.create(application=application, author=actor, body=body, created_at=now)
     return transition(
         application,
@@ -349,20 +274,25 @@ def application_request_info(
         by=By.OFFICIAL,
         changes={"paused_at": now},
         data={"message": body},
-        notify_users=business_users(application.business),
+        notify_users=selectors.business_users(application.business),
     )
 
 
 @transaction.atomic
 def application_resubmit(
-    *, actor, application_id: int, message: Any = "", version: int | None = None
+    *,
+    actor,
+    application_id: int,
+    message: Any = "",
+    version: int | None = None,
+    now: dt.datetime | None = None,
 ) -> Application:
     """The applicant answers an information request: the clock resumes, the due date moves by the
     working days the file waited on them."""
     body = clean_text(message, "message", required=False)
     application = lock(application_id)
     check_version(application, version)
-    now = timezone.now()
+    now = now or timezone.now()
     changes: dict[str, Any] = {"paused_at": None}
     if application.status == S.INFO_REQUESTED and application.due_at and application.paused_at:
         paused_days = working_days_between(application.paused_at, now)
@@ -385,7 +315,7 @@ def application_resubmit(
         data={"message": bool(body)},
         notify_users=[application.assigned_to]
         if application.assigned_to_id
-        else supervisors_of(application.authority_id),
+        else selectors.supervisors_of(application.authority_id),
     )
 
 
@@ -393,20 +323,13 @@ def application_resubmit(
 def application_claim(*, actor, application_id: int, out_of_order_reason: str = "") -> Application:
     """Take a file that no one could be assigned to (oldest first, unless a reason is given)."""
     application = _locked_for_official(application_id, actor, None)
-    if application.assigned_to_id is not None or application.status not in OPEN:
+    if application.assigned_to_id is not None or application.status not in OPEN_STATUSES:
         raise InvalidState(f"{application.reference} is not waiting for an official.", code="not_claimable")
     stage = _stage_of(application)
     check_may_review(application, actor, stage=stage)
     check_order(application, actor, reason=out_of_order_reason, claiming=True)
     if application.status == S.SUBMITTED:
-        return transition(
-            application,
-            S.IN_REVIEW,
-            actor=actor,
-            by=By.OFFICIAL,
-            changes={"assigned_to": actor},
-            data={"assigned_to": actor.username, "how": "claimed"},
-        )
+        return enter_review(application, actor, actor=actor, by=By.OFFICIAL, how="claimed", notify=False)
     return _assign_in_place(
         application, actor=actor, to=actor, reason="claimed", action="application.claimed"
     )
@@ -459,14 +382,14 @@ def application_reassign(*, actor, application_id: int, to_username: Any, reason
     stage = _stage_of(application)
     check_may_review(application, target, stage=stage)
     if application.status == S.SUBMITTED:
-        return transition(
+        return enter_review(
             application,
-            S.IN_REVIEW,
+            target,
             actor=actor,
             by=By.OFFICIAL,
-            changes={"assigned_to": target},
-            data={"assigned_to": target.username, "how": "reassigned by a supervisor", "reason": reason},
-            notify_users=[target],
+            how="reassigned by a supervisor",
+            notify=True,
+            reason=reason,
         )
     if application.assigned_to_id == target.pk:
         raise InvalidState(
@@ -519,30 +442,19 @@ def files_off_linked_official(*, actor, official: User, business, event: str, re
     """Hand each open file of `business` assigned to `official` to the next eligible official (or to
     nobody, telling the supervisors), now that a link makes them ineligible."""
     for application_id in Application.objects.filter(
-        assigned_to=official, business=business, status__in=OPEN
+        assigned_to=official, business=business, status__in=OPEN_STATUSES
     ).values_list("id", flat=True):
         application = lock(application_id)
-        successor = _pick(application, stage=_stage_of(application), actor=actor, event=event)
+        successor = pick_official(application, stage=_stage_of(application), actor=actor, event=event)
         _assign_in_place(
             application, actor=actor, to=successor, reason=reason, action="application.reassigned"
         )
 
 
-def official_or_none(user) -> OfficialProfile | None:
-    return OfficialProfile.objects.select_related("authority").filter(user=user).first()
-
-
 def require_official(user) -> OfficialProfile:
-    profile = official_or_none(user)
+    profile = selectors.official_or_none(user)
     if profile is None:
         raise Forbidden("This is for officials of an authority.", code="not_an_official")
-    return profile
-
-
-def require_same_authority(application: Application, user) -> OfficialProfile:
-    profile = official_or_none(user)
-    if profile is None or profile.authority_id != application.authority_id:
-        raise NotFound("No such application among yours.")
     return profile
 
 

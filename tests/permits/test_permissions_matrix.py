@@ -49,6 +49,9 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from permits.api.urls import urlpatterns as permits_urlpatterns
 from permits.models import (
+    OPEN_STATUSES as OPEN,
+)
+from permits.models import (
     Application,
     ApplicationDocument,
     ApplicationStatus,
@@ -65,7 +68,7 @@ from permits.services.applications import application_submit, message_post
 from permits.services.bundles import bundle_create
 from permits.services.documents import application_document_attach, bundle_document_attach
 from permits.services.permits import permit_suspend
-from permits.services.review import OPEN, application_request_info, conflict_declare, note_add
+from permits.services.review import application_request_info, conflict_declare, note_add
 from portal.accounts.models import ConflictOfInterest
 from portal.audit.models import AuditEvent
 from portal.notifications.models import Notification

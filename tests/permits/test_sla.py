@@ -1,7 +1,8 @@
-"""Deadlines that enforce themselves (permits/sla.py, DESIGN §5): a medium application's whole life
-under time-machine, swept repeatedly: the reminder at 80 % of the working days, escalation at the due
-date (supervisors, then national oversight), tacit approval where the licence type allows it, the
-clock stopped by an information request, holidays, overdue post-issue checks and permit expiry.
+"""Deadlines that enforce themselves (permits/deadlines.py, permits/services/sla_sweep.py, DESIGN §5):
+a medium application's whole life under time-machine, swept repeatedly: the reminder at 80 % of the
+working days, escalation at the due date (supervisors, then national oversight), tacit approval where
+the licence type allows it, the clock stopped by an information request, holidays, overdue
+post-issue checks and permit expiry.
 Every action happens exactly once however often the sweep runs, and a sweep reads only due rows."""
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from permits.models import Application, ApplicationStatus, Holiday, Permit, Perm
 from permits.services.applications import application_submit, application_withdraw
 from permits.services.permits import permit_post_check
 from permits.services.review import application_decide, application_request_info, application_resubmit
-from permits.sla import sla_sweep
+from permits.services.sla_sweep import sla_sweep
 from permits.tasks import sla_sweep as sla_task
 from portal.accounts.services import oversight_join
 from portal.audit.models import AuditEvent

@@ -1,4 +1,4 @@
-"""Sweeps racing on real PostgreSQL (permits/sla.py): due rows are locked with SKIP LOCKED in small
+"""Sweeps racing on real PostgreSQL (permits/services/sla_sweep.py): due rows are locked with SKIP LOCKED in small
 batches, so sweeps started at the same instant share the work and never handle a row twice. After
 the race every due application got exactly one reminder, one escalation per level or one tacit
 permit; a further sweep changes nothing."""
@@ -20,7 +20,7 @@ from django.db.models.signals import post_save
 
 from permits.models import Application, ApplicationStatus, Permit
 from permits.services.applications import application_submit
-from permits.sla import sla_sweep
+from permits.services.sla_sweep import sla_sweep
 from portal.accounts.services import oversight_join
 from portal.audit.models import AuditEvent
 from portal.notifications.models import Notification

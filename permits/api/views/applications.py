@@ -40,9 +40,10 @@ from portal.api.schema import IDEMPOTENCY_KEY, errors
 TAGS = ["applications"]
 
 
-def _render(application_id: int, request, status_code=status.HTTP_200_OK) -> Response:
+def render_application(request, application_id: int) -> Response:
+    """The application as the caller sees it, after a write (its detail, read again)."""
     application = selectors.application_get(user=request.user, application_id=application_id)
-    return Response(ApplicationOutput(application).data, status=status_code)
+    return Response(ApplicationOutput(application).data)
 
 
 class ApplicationListCreateView(CalendarContextMixin, generics.ListAPIView):
@@ -90,7 +91,7 @@ class ApplicationDetailView(APIView):
         responses={200: ApplicationOutput, **errors(401, 404)},
     )
     def get(self, request, pk: int):
-        return _render(pk, request)
+        return render_application(request, pk)
 
     @extend_schema(
         operation_id="applications_partial_update",
@@ -108,7 +109,7 @@ class ApplicationDetailView(APIView):
             answers=data["answers"],
             version=data.get("version"),
         )
-        return _render(pk, request)
+        return render_application(request, pk)
 
 
 class ApplicationSubmitView(APIView):
@@ -129,7 +130,7 @@ class ApplicationSubmitView(APIView):
         services.application_submit(
             actor=request.user, application_id=application.pk, version=data.get("version")
         )
-        return _render(pk, request)
+        return render_application(request, pk)
 
 
 class ApplicationWithdrawView(APIView):
@@ -149,7 +150,7 @@ class ApplicationWithdrawView(APIView):
             version=data.get("version"),
             reason=data.get("reason", ""),
         )
-        return _render(pk, request)
+        return render_application(request, pk)
 
 
 class ApplicationDocumentsView(generics.ListAPIView):

@@ -27,7 +27,8 @@ from permits.api.serializers import (
     RequestInfoInput,
     ResubmitInput,
 )
-from permits.models import Application, ApplicationStatus, InternalNote, Tier
+from permits.api.views.applications import render_application
+from permits.models import OPEN_STATUSES, Application, ApplicationStatus, InternalNote, Tier
 from permits.services import review as services
 from portal.accounts.models import ConflictOfInterest, ConflictSource
 from portal.api.errors import ValidationFailed
@@ -36,12 +37,6 @@ from portal.api.inputs import valid_input
 from portal.api.schema import IDEMPOTENCY_KEY, errors
 
 TAGS = ["review"]
-
-
-def _render(request, application_id: int) -> Response:
-    return Response(
-        ApplicationOutput(selectors.application_get(user=request.user, application_id=application_id)).data
-    )
 
 
 class ReviewQueueView(CalendarContextMixin, generics.ListAPIView):
@@ -59,8 +54,8 @@ class ReviewQueueView(CalendarContextMixin, generics.ListAPIView):
         problems = {}
         if tier and tier not in Tier.values:
             problems["tier"] = [f"Choose one of {', '.join(Tier.values)}."]
-        if state and state not in selectors.QUEUE_OPEN and state != ApplicationStatus.APPROVED:
-            problems["status"] = [f"Choose one of {', '.join(selectors.QUEUE_OPEN)}, approved."]
+        if state and state not in OPEN_STATUSES and state != ApplicationStatus.APPROVED:
+            problems["status"] = [f"Choose one of {', '.join(OPEN_STATUSES)}, approved."]
         if assigned not in ("me", "unassigned", "all"):
             problems["assigned"] = ["Choose me, unassigned or all."]
         if problems:
@@ -75,7 +70,7 @@ class ReviewQueueView(CalendarContextMixin, generics.ListAPIView):
         ),
         parameters=[
             OpenApiParameter("tier", OpenApiTypes.STR, enum=Tier.values),
-            OpenApiParameter("status", OpenApiTypes.STR, enum=[*selectors.QUEUE_OPEN, "approved"]),
+            OpenApiParameter("status", OpenApiTypes.STR, enum=[*OPEN_STATUSES, "approved"]),
             OpenApiParameter("assigned", OpenApiTypes.STR, enum=["me", "unassigned", "all"], default="all"),
         ],
         responses={200: QueueItemOutput, **errors(400, 401, 403)},
@@ -109,7 +104,7 @@ class DecideView(APIView):
             version=data.get("version"),
             out_of_order_reason=data.get("out_of_order_reason", ""),
         )
-        return _render(request, pk)
+        return render_application(request, pk)
 
 
 class RequestInfoView(APIView):
@@ -130,7 +125,7 @@ class RequestInfoView(APIView):
             version=data.get("version"),
             out_of_order_reason=data.get("out_of_order_reason", ""),
         )
-        return _render(request, pk)
+        return render_application(request, pk)
 
 
 class ResubmitView(APIView):
@@ -153,7 +148,7 @@ class ResubmitView(APIView):
             message=data.get("message", ""),
             version=data.get("version"),
         )
-        return _render(request, pk)
+        return render_application(request, pk)
 
 
 class ClaimView(APIView):
@@ -172,7 +167,7 @@ class ClaimView(APIView):
             application_id=application.pk,
             out_of_order_reason=data.get("out_of_order_reason", ""),
         )
-        return _render(request, pk)
+        return render_application(request, pk)
 
 
 class ReassignView(APIView):
@@ -189,7 +184,7 @@ class ReassignView(APIView):
         services.application_reassign(
             actor=request.user, application_id=application.pk, to_username=data["to"], reason=data["reason"]
         )
-        return _render(request, pk)
+        return render_application(request, pk)
 
 
 class NotesView(generics.ListAPIView):

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from permits.sla import sla_sweep
+from permits.services.sla_sweep import sla_sweep
 
 
 class Command(BaseCommand):

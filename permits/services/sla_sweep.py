@@ -1,13 +1,14 @@
 """Deadlines that enforce themselves: reminders, escalation, tacit approval, expiry (DESIGN §5).
 
 Every row that has a deadline ahead carries `next_sla_at`, the next moment the sweep must look at
-it; a partial index holds only those rows, so a sweep reads the rows that are due and nothing else.
-The sweep reads due rows in bounded batches and handles each in a short transaction of its own,
-locked with SKIP LOCKED (two sweeps at once share the work and never handle a row twice): it does
-everything that is due for the row in one pass, moves `next_sla_at` to the row's next milestone (or
-clears it) and appends the row's audit events last, so the audit chain's lock that every audited
-write of the portal takes is held for one append, never for a batch. Each action is guarded by
-state (the reminder time, the escalation level, the status), so a second sweep changes nothing.
+it (computed by permits.deadlines); a partial index holds only those rows, so a sweep reads the rows
+that are due and nothing else. The sweep reads due rows in bounded batches and handles each in a
+short transaction of its own, locked with SKIP LOCKED (two sweeps at once share the work and never
+handle a row twice): it does everything that is due for the row in one pass, moves `next_sla_at` to
+the row's next milestone (or clears it) and appends the row's audit events last, so the audit
+chain's lock that every audited write of the portal takes is held for one append, never for a
+batch. Each action is guarded by state (the reminder time, the escalation level, the status), so a
+second sweep changes nothing.
 """
 
 from __future__ import annotations
@@ -17,66 +18,27 @@ import logging
 import math
 from collections import Counter
 
-from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from permits.calendar import add_working_days
+from permits.deadlines import (
+    CLOCK_RUNS,
+    EXPIRY_REMINDER_DAYS,
+    level_two_moment,
+    next_moment,
+    permit_next_moment,
+)
 from permits.models import Application, ApplicationStatus, Permit, PermitStatus, Tier
+from permits.selectors import supervisors_of
+from permits.services.permits import permit_issue
+from permits.workflow import By, permit_transition, transition
 from portal.accounts.models import OVERSIGHT_GROUP, ApiClient, Membership
 from portal.audit.services import appended_last, record
 from portal.notifications.services import NotificationContext, notification_context, notify
 
 logger = logging.getLogger(__name__)
 S = ApplicationStatus
-# Statuses in which the authority's clock runs (information requests stop it).
-CLOCK_RUNS = (S.SUBMITTED, S.IN_REVIEW, S.SECOND_REVIEW)
-EXPIRY_REMINDER_DAYS = (30, 7)
-
-
-def reminder_moment(submitted_at: dt.datetime, deadline_days: int) -> dt.datetime:
-    """80 % of the allowed working days (configurable), at the submission's time of day."""
-    return add_working_days(submitted_at, max(1, math.ceil(deadline_days * settings.PORTAL_REMINDER_SHARE)))
-
-
-def level_two_moment(due_at: dt.datetime) -> dt.datetime:
-    return add_working_days(due_at, settings.PORTAL_ESCALATION_LEVEL2_DAYS)
-
-
-def next_moment(application: Application, *, level_two=level_two_moment) -> dt.datetime | None:
-    """The next moment the sweep must look at this application, from its own fields."""
-    if application.status in CLOCK_RUNS and application.due_at:
-        moments = []
-        if application.reminder_sent_at is None and application.remind_at:
-            moments.append(application.remind_at)
-        if application.escalation_level == 0:
-            moments.append(application.due_at)
-        elif application.escalation_level == 1:
-            moments.append(level_two(application.due_at))
-        return min(moments) if moments else None
-    if (
-        application.status == S.APPROVED
-        and application.post_check_pending
-        and application.escalation_level == 0
-    ):
-        return application.next_sla_at  # the post-issue check's due moment, set when the permit was issued
-    return None
-
-
-def _start_of_day(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
-def permit_next_moment(permit: Permit) -> dt.datetime | None:
-    """Reminders 30 and 7 days before the end of validity; expiry at the start of the day after it."""
-    if permit.valid_until is None or permit.status not in (PermitStatus.ACTIVE, PermitStatus.SUSPENDED):
-        return None
-    sent = permit.expiry_reminder_days
-    for days in EXPIRY_REMINDER_DAYS:
-        if sent is None or sent > days:
-            return _start_of_day(permit.valid_until - dt.timedelta(days=days))
-    return _start_of_day(permit.valid_until + dt.timedelta(days=1))
 
 
 # --- the sweep ---------------------------------------------------------------------------------
@@ -100,8 +62,6 @@ class _Memo:
         return self.supervisors_of(application.authority_id)
 
     def supervisors_of(self, authority_id: int) -> list:
-        from permits.services.review import supervisors_of
-
         return self.get(("supervisors", authority_id), lambda: supervisors_of(authority_id))
 
     def load_businesses(self, business_ids) -> None:
@@ -165,9 +125,6 @@ def _tell(users, event: str, application: Application, key: str, **payload) -> N
 
 
 def _handle_application(application: Application, now: dt.datetime, done: Counter, memo: _Memo) -> None:
-    from permits.services.permits import permit_issue
-    from permits.workflow import By, transition
-
     if application.status in CLOCK_RUNS and application.due_at:
         if application.reminder_sent_at is None and application.remind_at and application.remind_at <= now:
             application.reminder_sent_at = now
@@ -233,15 +190,13 @@ def _handle_application(application: Application, now: dt.datetime, done: Counte
 
 
 def _handle_permit(permit: Permit, now: dt.datetime, done: Counter, memo: _Memo) -> None:
-    from permits.workflow import permit_transition
-
     holders = memo.members(permit.holder_id)
     today = timezone.localdate(now)
     if permit.valid_until is not None and permit.status in (PermitStatus.ACTIVE, PermitStatus.SUSPENDED):
         days_left = (permit.valid_until - today).days
         if days_left < 0:
             permit_transition(permit, PermitStatus.EXPIRED, actor="sla-sweep", reason="Validity ended.",
-                              changes={"next_sla_at": None}, notify_users=holders)  # fmt: skip
+                              changes={"next_sla_at": None}, notify_users=holders, now=now)  # fmt: skip
             done["expiries"] += 1
             return
         due = [d for d in EXPIRY_REMINDER_DAYS if days_left <= d]
