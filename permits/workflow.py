@@ -8,6 +8,7 @@ else assigns `Application.status`.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -16,10 +17,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from permits import sla
-from permits.models import Application, ApplicationStatus, Permit, PermitStatus
+from permits.models import Application, ApplicationStatus, Permit, PermitStatus, PostCheckStatus
 from portal.api.errors import Conflict, Forbidden, InvalidState
 from portal.audit.services import record
 from portal.notifications.services import notify
+from portal.workflow import Transitions, move_by
 
 S = ApplicationStatus
 
@@ -202,3 +204,60 @@ def transition(
         data={"reference": application.reference, "from": previous, "to": to, **(data or {})},
     )
     return application
+
+
+# --- post-issue checks ------------------------------------------------------------------------
+
+C = PostCheckStatus
+
+# A sampled low-risk permit's check is pending until an official of the issuing authority records
+# its outcome, once. The application mirrors a pending check (`post_check_pending`, with the check's
+# due moment as its next SLA look) so the sweep and the queue find it; this door keeps the two equal.
+POST_CHECK_TRANSITIONS = {
+    (C.PENDING, C.PASSED): move_by("post_check_recorded", By.OFFICIAL),
+    (C.PENDING, C.PROBLEM_FOUND): move_by("post_check_recorded", By.OFFICIAL),
+}
+
+
+def _clear_mirror(permit: Permit, previous: str, to: str) -> tuple[str, ...]:
+    application = permit.application
+    application.post_check_pending = False
+    application.next_sla_at = None
+    application.save(update_fields=["post_check_pending", "next_sla_at", "updated_at"])
+    return ()
+
+
+POST_CHECKS = Transitions(
+    prefix="permit",
+    choices=PostCheckStatus,
+    moves=POST_CHECK_TRANSITIONS,
+    # Issued either drawn for a check (pending, with its due moment) or not drawn at all.
+    initial=(C.NOT_SAMPLED, C.PENDING),
+    field="post_check_status",
+    refuse=lambda permit, to: InvalidState(
+        f"Permit {permit.number} has no pending post-issue check.", code="no_pending_check"
+    ),
+    on_move=_clear_mirror,
+)
+
+
+def post_check_initial(*, sampled: bool, due_at: dt.datetime | None) -> dict[str, Any]:
+    """The post-check fields of a permit being issued: pending with its due moment when sampled."""
+    if sampled:
+        return {"post_check_status": C.PENDING, "post_check_due_at": due_at}
+    return {"post_check_status": C.NOT_SAMPLED, "post_check_due_at": None}
+
+
+def post_check_opened(application: Application, permit: Permit) -> None:
+    """A sampled permit's application carries the pending flag; the SLA sweep escalates the check
+    when its due moment passes."""
+    if permit.post_check_status != C.PENDING:
+        return
+    application.post_check_pending = True
+    application.next_sla_at = permit.post_check_due_at
+    application.save(update_fields=["post_check_pending", "next_sla_at", "updated_at"])
+
+
+def post_check_record(permit: Permit, to: str, *, actor, by: str, data: dict[str, Any]) -> Permit:
+    """Record the outcome of a locked permit's pending check, or refuse with 409 `no_pending_check`."""
+    return POST_CHECKS.move(permit, to, actor=actor, by=by, audit=data)
