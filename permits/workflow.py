@@ -1,27 +1,24 @@
-"""The one door for every status change of an application.
+"""The doors for every status change of an application, a permit and a permit's post-issue check.
 
 `TRANSITIONS` is the table of allowed moves (from, to) with who may make them; `transition` applies
 one to a row the caller has locked, bumps the optimistic-lock version, saves with update_fields,
-writes the notifications and records the audit event, all inside the caller's transaction. Nothing
-else assigns `Application.status`.
+writes the notifications and records the audit event, all inside the caller's transaction, through
+the shared mechanism (`portal.workflow.Transitions.move`). Nothing else assigns
+`Application.status`, `Permit.status` or `Permit.post_check_status`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from permits import sla
 from permits.models import Application, ApplicationStatus, Permit, PermitStatus, PostCheckStatus
-from portal.api.errors import Conflict, Forbidden, InvalidState
-from portal.audit.services import record
-from portal.notifications.services import notify
-from portal.workflow import Transitions, move_by
+from portal.api.errors import Conflict, InvalidState
+from portal.workflow import Move, Notice, Transitions, move_by
 
 S = ApplicationStatus
 
@@ -32,14 +29,7 @@ class By:
     SYSTEM = "system"
 
 
-@dataclass(frozen=True)
-class Move:
-    by: frozenset[str]
-    action: str
-
-
-def _move(action: str, *by: str) -> Move:
-    return Move(by=frozenset(by), action=action)
+_move = move_by
 
 
 _WITHDRAW = _move("withdrawn", By.APPLICANT)
@@ -78,6 +68,21 @@ PERMIT_TRANSITIONS: dict[tuple[str, str], str] = {
 }
 
 
+def _permit_moved(permit: Permit, previous: str, to: str) -> tuple[str, ...]:
+    permit.next_sla_at = sla.permit_next_moment(permit)
+    return ("next_sla_at",)
+
+
+PERMITS = Transitions(
+    prefix="permit",
+    choices=PermitStatus,
+    moves=PERMIT_TRANSITIONS,
+    initial=P.ACTIVE,
+    subject=lambda permit: f"Permit {permit.number}",
+    on_move=_permit_moved,
+)
+
+
 def lock_permit(number: str) -> Permit:
     return (
         Permit.objects.select_for_update(of=("self",))
@@ -96,37 +101,26 @@ def permit_transition(
     notify_users: Iterable = (),
 ) -> Permit:
     """Move a locked permit to `to`; refuse with 409 from a wrong state. Same door as applications."""
-    action = PERMIT_TRANSITIONS.get((permit.status, to))
-    if action is None:
-        raise InvalidState(
-            f"Permit {permit.number} is {permit.get_status_display().lower()}; "
-            f"it cannot become {PermitStatus(to).label.lower()}.",
-            code="invalid_transition",
-        )
-    previous = permit.status
-    fields = {"status", "status_reason"}
-    for name, value in (changes or {}).items():
-        setattr(permit, name, value)
-        fields.add(name)
-    permit.status = to
-    permit.status_reason = reason
-    permit.next_sla_at = sla.permit_next_moment(permit)
-    fields.add("next_sla_at")
-    permit.save(update_fields=sorted(fields))
-    notify(
-        recipients=notify_users,
-        event=f"permit.{action}",
-        subject_key=f"{permit.number}:{previous}>{to}:{timezone.now():%Y%m%d%H%M%S%f}",
-        payload={"permit": permit.number, "status": to, "reason": reason},
-    )
-    # The audit event last: from the append to the commit, every audited write waits for this one.
-    record(
+    return PERMITS.move(
+        permit,
+        to,
         actor=actor,
-        action=f"permit.{action}",
-        obj=permit,
-        data={"number": permit.number, "from": previous, "to": to, "reason": reason, **(changes or {})},
+        changes={**(changes or {}), "status_reason": reason},
+        audit=lambda previous: {
+            "number": permit.number,
+            "from": previous,
+            "to": to,
+            "reason": reason,
+            **(changes or {}),
+        },
+        notices=lambda previous: [
+            Notice(
+                recipients=notify_users,
+                subject_key=f"{permit.number}:{previous}>{to}:{timezone.now():%Y%m%d%H%M%S%f}",
+                payload={"permit": permit.number, "status": to, "reason": reason},
+            )
+        ],
     )
-    return permit
 
 
 # --- applications ----------------------------------------------------------------------------
@@ -149,6 +143,22 @@ def check_version(application: Application, expected: int | None) -> None:
         )
 
 
+def _application_moved(application: Application, previous: str, to: str) -> tuple[str, ...]:
+    application.version += 1
+    application.next_sla_at = sla.next_moment(application)
+    return ("version", "updated_at", "next_sla_at")
+
+
+APPLICATIONS = Transitions(
+    prefix="application",
+    choices=ApplicationStatus,
+    moves=TRANSITIONS,
+    initial=S.DRAFT,
+    subject=lambda application: application.reference,
+    on_move=_application_moved,
+)
+
+
 def can_move(application: Application, to: str) -> bool:
     return (application.status, to) in TRANSITIONS
 
@@ -169,41 +179,27 @@ def transition(
     `action` names the event when one move has several meanings (a tacit approval is still
     in_review → approved). The SLA schedule (`next_sla_at`) is recomputed here, on every move.
     """
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("transition() must run inside the transaction that locked the row")
-    move = TRANSITIONS.get((application.status, to))
-    if move is None:
-        raise InvalidState(
-            f"{application.reference} is {application.get_status_display().lower()}; "
-            f"it cannot become {ApplicationStatus(to).label.lower()}.",
-            code="invalid_transition",
-        )
-    if by not in move.by:
-        raise Forbidden(f"Only the {' or '.join(sorted(move.by))} may do this.")
-    previous = application.status
-    fields = {"status", "version", "updated_at"}
-    for name, value in (changes or {}).items():
-        setattr(application, name, value)
-        fields.add(name)
-    application.status = to
-    application.version += 1
-    application.next_sla_at = sla.next_moment(application)
-    fields.add("next_sla_at")
-    application.save(update_fields=sorted(fields))
-    notify(
-        recipients=notify_users,
-        event=f"application.{action or move.action}",
-        subject_key=f"{application.reference}:v{application.version}",
-        payload={"application": application.pk, "reference": application.reference, "status": to},
-    )
-    # The audit event last: from the append to the commit, every audited write waits for this one.
-    record(
+    return APPLICATIONS.move(
+        application,
+        to,
         actor=actor,
-        action=f"application.{action or move.action}",
-        obj=application,
-        data={"reference": application.reference, "from": previous, "to": to, **(data or {})},
+        by=by,
+        action=action,
+        changes=changes,
+        audit=lambda previous: {
+            "reference": application.reference,
+            "from": previous,
+            "to": to,
+            **(data or {}),
+        },
+        notices=lambda previous: [
+            Notice(
+                recipients=notify_users,
+                subject_key=f"{application.reference}:v{application.version}",
+                payload={"application": application.pk, "reference": application.reference, "status": to},
+            )
+        ],
     )
-    return application
 
 
 # --- post-issue checks ------------------------------------------------------------------------

@@ -108,12 +108,12 @@ class Transitions:
         action: str | None = None,
         changes: Mapping[str, Any] | None = None,
         audit: Callable[[str], dict[str, Any]] | dict[str, Any] | None = None,
-        notices: Callable[[], Iterable[Notice]] | Iterable[Notice] = (),
+        notices: Callable[[str], Iterable[Notice]] | Iterable[Notice] = (),
     ):
         """Apply one move to a row the caller has locked.
 
-        `audit` is the audit event's data, or a function of the previous state returning it;
-        `notices` may be a function so their payloads see the saved row. `action` names the event
+        `audit` is the audit event's data and `notices` the notifications, each given directly or as a
+        function of the previous state, called once the row is saved (so they see its new values). `action` names the event
         when one move has several meanings (a tacit approval is still in_review → approved).
         """
         if not transaction.get_connection().in_atomic_block:
@@ -129,7 +129,7 @@ class Transitions:
             fields.update(self.on_move(obj, previous, to))
         obj.save(update_fields=sorted(fields))
         name = f"{self.prefix}.{action or move.action}"
-        for notice in notices() if callable(notices) else notices:
+        for notice in notices(previous) if callable(notices) else notices:
             notify(
                 recipients=notice.recipients,
                 event=notice.event or name,

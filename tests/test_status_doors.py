@@ -31,7 +31,7 @@ from council import workflow as council_workflow
 from council.models import AccountabilityReport, Concern, Consultation
 from permits import catalogue_workflow
 from permits import workflow as permits_workflow
-from permits.models import Application, ApplicationStatus, Permit, PermitStatus, RiskRuleSet
+from permits.models import Application, Permit, RiskRuleSet
 
 ROOT = Path(__file__).resolve().parent.parent
 SCANNED = ("permits", "council", "portal")
@@ -207,8 +207,8 @@ def test_the_scan_leaves_reads_alone():
 @pytest.mark.parametrize(
     ("model", "initial"),
     [
-        (Application, ApplicationStatus.DRAFT),
-        (Permit, PermitStatus.ACTIVE),
+        (Application, permits_workflow.APPLICATIONS.initial),
+        (Permit, permits_workflow.PERMITS.initial),
         (Consultation, council_workflow.CONSULTATIONS.initial),
         (Concern, council_workflow.CONCERNS.initial),
         (AccountabilityReport, council_workflow.REPORTS.initial),
