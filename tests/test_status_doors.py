@@ -28,10 +28,12 @@ import pytest
 from django.apps import apps
 
 from council import workflow as council_workflow
-from council.models import AccountabilityReport, Concern, Consultation
+from council.models import AccountabilityReport, Concern, ConcernStatus, Consultation
 from permits import catalogue_workflow
 from permits import workflow as permits_workflow
 from permits.models import Application, Permit, RiskRuleSet
+from portal.workflow import Transitions
+from tests.council.concerns_factories import ConcernFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 SCANNED = ("permits", "council", "portal")
@@ -234,3 +236,23 @@ def test_a_permit_is_issued_in_one_of_the_post_checks_initial_states():
         permits_workflow.post_check_initial(sampled=sampled, due_at=None)["post_check_status"]
         for sampled in (True, False)
     } == set(permits_workflow.POST_CHECKS.initial)
+
+
+def test_a_table_naming_an_unknown_state_is_refused_when_it_is_built():
+    # given / when / then: a typo in a table fails at import, not on the first move
+    with pytest.raises(ValueError, match="unknown states"):
+        Transitions(prefix="council", choices=ConcernStatus, moves={("open", "closed"): "x"}, initial="open")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_move_outside_a_transaction_is_a_programming_error():
+    # given
+    concern = ConcernFactory()
+
+    # when / then: the door needs the caller's lock, so it refuses to run outside its transaction
+    with pytest.raises(RuntimeError):
+        council_workflow.CONCERNS.move(
+            concern, ConcernStatus.ANSWERED, actor=None, by=council_workflow.By.MEMBER
+        )
+    concern.refresh_from_db()
+    assert concern.status == ConcernStatus.OPEN
