@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from council import workflow
 from council.access import officers_of, require_member
 from council.models import Concern, ConcernDisposition, ConcernStatus, Council, CouncilScope
 from permits.calendar import add_working_days
@@ -21,10 +22,11 @@ from permits.models import LicenceType
 from permits.selectors import supervisors_of
 from portal.accounts.models import Authority
 from portal.accounts.selectors import business_ids_for
-from portal.api.errors import Forbidden, InvalidState, NotFound, ValidationFailed
+from portal.api.errors import Forbidden, NotFound, ValidationFailed
 from portal.api.inputs import clean_text
 from portal.audit.services import record
 from portal.notifications.services import notify
+from portal.workflow import Notice
 
 SUBJECT_MAX = 300
 BODY_MAX = 5000
@@ -125,7 +127,6 @@ def concern_raise(
         body=body,
         licence_type=licence_type,
         authority=authority,
-        status=ConcernStatus.OPEN,
         created_at=now,
         due_at=add_working_days(now, settings.PORTAL_CONCERN_RESPONSE_DAYS),
     )
@@ -153,7 +154,8 @@ def concern_raise(
 
 @transaction.atomic
 def concern_respond(*, actor, concern_id: int, disposition: str, response: str) -> Concern:
-    """Answer a concern once. The row lock makes two members answering at once one answer and one 409."""
+    """Answer a concern once, through the door (council/workflow.py). The row lock makes two members
+    answering at once one answer and one 409."""
     concern = (
         Concern.objects.select_for_update(of=("self",))
         .select_related("authority", "business")
@@ -163,47 +165,45 @@ def concern_respond(*, actor, concern_id: int, disposition: str, response: str) 
     if concern is None:
         raise NotFound("No such concern.")
     require_member(actor, concern.council_id)
-    if concern.status != ConcernStatus.OPEN:
-        raise InvalidState("This concern has already been answered.", code="already_answered")
+    workflow.CONCERNS.check(concern, ConcernStatus.ANSWERED, by=workflow.By.MEMBER)
     if disposition not in ConcernDisposition.values:
         raise ValidationFailed(fields={"disposition": [f"{disposition!r} is not a valid choice."]})
-    concern.response = clean_text(response, "response", max_length=BODY_MAX)
-    concern.disposition = disposition
-    concern.status = ConcernStatus.ANSWERED
-    concern.responded_by = actor
-    concern.responded_at = timezone.now()
-    concern.save(update_fields=["status", "disposition", "response", "responded_by", "responded_at"])
+    response = clean_text(response, "response", max_length=BODY_MAX)
+    responded_at = timezone.now()
 
     payload = {"subject": concern.subject, "concern": concern.pk, "disposition": disposition}
-    notify(
-        recipients=[concern.raised_by],
-        event="council.concern_answered",
-        subject_key=f"concern:{concern.pk}",
-        payload=payload,
-    )
+    notices = [Notice(recipients=[concern.raised_by], subject_key=f"concern:{concern.pk}", payload=payload)]
     referred_to = None
     if disposition == ConcernDisposition.REFERRED and concern.authority_id:
         referred_to = concern.authority.code
-        notify(
-            recipients=supervisors_of(concern.authority_id),
-            event="council.concern_referred",
-            subject_key=f"concern:{concern.pk}",
-            payload={
-                **payload,
-                "authority": referred_to,
-                "business": concern.business.name if concern.business else None,
-                "body": concern.body,
-                "response": concern.response,
-            },
+        notices.append(
+            Notice(
+                recipients=supervisors_of(concern.authority_id),
+                event="council.concern_referred",
+                subject_key=f"concern:{concern.pk}",
+                payload={
+                    **payload,
+                    "authority": referred_to,
+                    "business": concern.business.name if concern.business else None,
+                    "body": concern.body,
+                    "response": response,
+                },
+            )
         )
-    record(
+    workflow.concern_answer(
+        concern,
         actor=actor,
-        action="council.concern_answered",
-        obj=concern,
-        data={
+        changes={
+            "disposition": disposition,
+            "response": response,
+            "responded_by": actor,
+            "responded_at": responded_at,
+        },
+        audit={
             "disposition": disposition,
             "referred_to": referred_to,
-            "on_time": concern.responded_at <= concern.due_at,
+            "on_time": responded_at <= concern.due_at,
         },
+        notices=notices,
     )
     return concern

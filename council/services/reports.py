@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from council import workflow
 from council.access import require_officer
 from council.goals import METRICS, REPORTED, council_goals_progress, validate_dates, validate_goal
 from council.metrics import DEFINITIONS, application_metrics, concern_metrics, consultation_metrics
@@ -38,7 +39,7 @@ from portal.api.errors import Conflict, DomainError, ErrorCode, InvalidState, Va
 from portal.api.exceptions import DATABASE_UNAVAILABLE
 from portal.api.inputs import clean_text
 from portal.audit.services import record
-from portal.notifications.services import notify
+from portal.workflow import Notice
 
 logger = logging.getLogger(__name__)
 
@@ -113,11 +114,6 @@ def _locked(report_id: int) -> AccountabilityReport:
     )
 
 
-def _refuse_published(report: AccountabilityReport) -> None:
-    if report.status == ReportStatus.PUBLISHED:
-        raise InvalidState("This report is published; its figures are frozen.", code="report_published")
-
-
 @transaction.atomic
 def report_create(
     *, actor, council: Council, period_start: dt.date, period_end: dt.date
@@ -148,7 +144,7 @@ def report_create(
 def report_refresh(*, actor, report_id: int) -> AccountabilityReport:
     report = _locked(report_id)
     require_officer(actor, report.council_id)
-    _refuse_published(report)
+    workflow.refuse_if_published(report)
     _recompute(report)
     report.save(update_fields=["metrics", "computed_at"])
     record(
@@ -173,18 +169,11 @@ def report_publish(
     now = now or timezone.now()
     report = _locked(report_id)
     require_officer(actor, report.council_id)
-    _refuse_published(report)
+    workflow.REPORTS.check(report, ReportStatus.PUBLISHED, by=workflow.By.OFFICER)
     _refuse_running(report, now)
     commentary = clean_text(commentary, "commentary", max_length=MAX_COMMENTARY)
     # Computed once more now, then never again: this snapshot is what the public reads.
     _recompute(report)
-    report.status = ReportStatus.PUBLISHED
-    report.commentary = commentary
-    report.published_by = actor
-    report.published_at = report.computed_at
-    report.save(
-        update_fields=["metrics", "computed_at", "status", "commentary", "published_by", "published_at"]
-    )
     subscribers = [
         s.user
         for s in CouncilSubscription.objects.filter(council_id=report.council_id).select_related("user")
@@ -193,17 +182,24 @@ def report_publish(
         m.user
         for m in CouncilMember.objects.active().filter(council_id=report.council_id).select_related("user")
     ]
-    notify(
-        recipients=[*subscribers, *members],
-        event="council.report_published",
-        subject_key=f"council-report:{report.pk}",
-        payload={"council": report.council.name, "period": period_label(report), "report": report.pk},
-    )
-    record(
+    workflow.report_publish(
+        report,
         actor=actor,
-        action="council.report_published",
-        obj=report,
-        data={"published_at": report.published_at, "commentary_length": len(commentary)},
+        changes={
+            "metrics": report.metrics,
+            "computed_at": report.computed_at,
+            "commentary": commentary,
+            "published_by": actor,
+            "published_at": report.computed_at,
+        },
+        audit={"published_at": report.computed_at, "commentary_length": len(commentary)},
+        notices=[
+            Notice(
+                recipients=[*subscribers, *members],
+                subject_key=f"council-report:{report.pk}",
+                payload={"council": report.council.name, "period": period_label(report), "report": report.pk},
+            )
+        ],
     )
     return report
 

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from permits import catalogue_workflow
 from permits.models import (
     ActivityCategory,
     Comparison,
@@ -227,17 +228,12 @@ def _check_rule(*, question_key: str, comparison: str, value: Any, licence_type:
 @transaction.atomic
 def rule_set_publish(*, actor, rule_set: RiskRuleSet) -> RiskRuleSet:
     """Freeze a draft rule set and make it the one new submissions are assessed under."""
-    rule_set = RiskRuleSet.objects.select_for_update().get(pk=rule_set.pk)
-    if rule_set.status != RuleSetStatus.DRAFT:
-        raise InvalidState(f"Rule set v{rule_set.version} is already published.")
+    rule_set = catalogue_workflow.lock(rule_set.pk)
+    catalogue_workflow.RULE_SETS.check(rule_set, RuleSetStatus.PUBLISHED)
     newest = RiskRuleSet.objects.filter(status=RuleSetStatus.PUBLISHED).order_by("-version").first()
     if newest is not None and newest.version > rule_set.version:
         raise InvalidState(f"v{newest.version} is already published; publish a higher version than that.")
-    rule_set.status = RuleSetStatus.PUBLISHED
-    rule_set.published_at = timezone.now()
-    rule_set.published_by = actor if getattr(actor, "is_authenticated", False) else None
-    rule_set.save(update_fields=["status", "published_at", "published_by"])
-    record(actor=actor, action="permits.rule_set_published", obj=rule_set, data={"version": rule_set.version})
+    catalogue_workflow.rule_set_publish(rule_set, actor=actor, now=timezone.now())
     return rule_set
 
 

@@ -24,10 +24,18 @@ from permits.models import (
     ReviewStage,
     Tier,
 )
-from permits.workflow import lock_permit, permit_transition
+from permits.workflow import (
+    POST_CHECKS,
+    By,
+    lock_permit,
+    permit_transition,
+    post_check_initial,
+    post_check_opened,
+    post_check_record,
+)
 from portal.accounts.models import Clearance, OfficialProfile
 from portal.accounts.selectors import is_linked
-from portal.api.errors import Forbidden, InvalidState, ValidationFailed
+from portal.api.errors import Forbidden, ValidationFailed
 from portal.api.inputs import clean_text
 from portal.audit.services import record
 from portal.notifications.services import notify
@@ -78,14 +86,13 @@ def permit_issue(*, application: Application, actor, tacit: bool = False, notify
         else None,
         verification_code="".join(secrets.choice(_CODE_ALPHABET) for _ in range(CODE_LENGTH)),
         is_tacit=tacit,
-        post_check_status=PostCheckStatus.PENDING if sampled else PostCheckStatus.NOT_SAMPLED,
-        post_check_due_at=add_working_days(now, settings.PORTAL_POST_CHECK_DAYS) if sampled else None,
+        **post_check_initial(
+            sampled=sampled,
+            due_at=add_working_days(now, settings.PORTAL_POST_CHECK_DAYS) if sampled else None,
+        ),
     )
-    if sampled:
-        # The check has its own deadline: the SLA sweep escalates it when it passes.
-        application.post_check_pending = True
-        application.next_sla_at = permit.post_check_due_at
-        application.save(update_fields=["post_check_pending", "next_sla_at", "updated_at"])
+    # The check has its own deadline: the SLA sweep escalates it when it passes.
+    post_check_opened(application, permit)
     permit.next_sla_at = permit_next_moment(permit)
     if permit.next_sla_at:
         permit.save(update_fields=["next_sla_at"])
@@ -173,32 +180,23 @@ def permit_post_check(*, actor, number: str, outcome: Any, reason: Any, suspend:
     reason = clean_text(reason, "reason")
     permit = lock_permit(number)
     _issuing_official(permit, actor)
-    if permit.post_check_status != PostCheckStatus.PENDING:
-        raise InvalidState(
-            f"Permit {permit.number} has no pending post-issue check.", code="no_pending_check"
-        )
+    checked = PostCheckStatus.PASSED if outcome == ReviewOutcome.PASSED else PostCheckStatus.PROBLEM_FOUND
+    POST_CHECKS.check(permit, checked, by=By.OFFICIAL)
     if suspend and outcome != ReviewOutcome.PROBLEM_FOUND:
         raise ValidationFailed(fields={"suspend": ["Only a problem found can suspend the permit."]})
-    application = permit.application
     Review.objects.create(
-        application=application,
+        application=permit.application,
         stage=ReviewStage.POST_CHECK,
         reviewer=actor,
         outcome=outcome,
         reason=reason,
         created_at=timezone.now(),
     )
-    permit.post_check_status = (
-        PostCheckStatus.PASSED if outcome == ReviewOutcome.PASSED else PostCheckStatus.PROBLEM_FOUND
-    )
-    permit.save(update_fields=["post_check_status"])
-    Application.objects.filter(pk=application.pk).update(
-        post_check_pending=False, next_sla_at=None, updated_at=timezone.now()
-    )
-    record(
+    post_check_record(
+        permit,
+        checked,
         actor=actor,
-        action="permit.post_check_recorded",
-        obj=permit,
+        by=By.OFFICIAL,
         data={"number": permit.number, "outcome": outcome, "reason": reason, "suspend": suspend},
     )
     if suspend and permit.status == PermitStatus.ACTIVE:

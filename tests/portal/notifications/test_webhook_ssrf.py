@@ -208,6 +208,8 @@ def test_every_workflow_move_is_a_known_event():
     emitted = {f"application.{move.action}" for move in permits_workflow.TRANSITIONS.values()}
     emitted |= {f"permit.{action}" for action in permits_workflow.PERMIT_TRANSITIONS.values()}
     emitted |= {f"council.{action}" for action in council_workflow.TRANSITIONS.values()}
+    for table in (council_workflow.CONCERNS, council_workflow.REPORTS):
+        emitted |= {f"{table.prefix}.{move.action}" for move in table.moves.values()}
 
     # when / then
     assert emitted - set(Event.values) == set()
