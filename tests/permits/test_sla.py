@@ -22,7 +22,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from permits.models import Application, ApplicationStatus, Holiday, Permit, PermitStatus
-from permits.services.applications import application_submit, application_withdraw
+from permits.services.applications import application_withdraw
 from permits.services.permits import permit_post_check
 from permits.services.review import application_request_info, application_resubmit
 from permits.sla import sla_sweep
@@ -39,7 +39,7 @@ from tests.factories import (
     OfficialProfileFactory,
     UserFactory,
 )
-from tests.permits.factories import DraftApplicationFactory, LicenceTypeFactory, decide, submit
+from tests.permits.factories import LicenceTypeFactory, decide, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -913,11 +913,7 @@ def test_a_sweep_s_queries_grow_by_a_few_per_due_row_however_many_people_it_tell
         """One file of w's business and n - 1 of businesses of their own, submitted at `at`."""
         owners = [w.owner, *(EntrepreneurFactory() for _ in range(n - 1))]
         for owner in owners:
-            draft = DraftApplicationFactory(
-                business=owner.memberships.get().business, licence_type=w.licence_type, created_by=owner
-            )
-            with time_machine.travel(at, tick=False):
-                application_submit(actor=owner, application_id=draft.pk)
+            submit(w.licence_type, owner, at=at)
 
     files(4, MONDAY)
     with time_machine.travel(DUE, tick=False), CaptureQueriesContext(connection) as four:
