@@ -1,8 +1,9 @@
 """Factories for accountability reports and goals, and for the rows the metrics count.
 
-The metrics read rows in every state, so these build applications, permits, concerns and
-consultations in a given state directly (with the timestamps and the audit events the workflow would
-have left), each consistent with the model's constraints.
+The metrics read rows in every state, so these build applications, permits and concerns in a given
+state directly (with the timestamps and the audit events the workflow would have left), each
+consistent with the model's constraints. Consultations come from `consultations_factories`, whose
+states go through the council services.
 """
 
 from __future__ import annotations
@@ -14,16 +15,10 @@ from zoneinfo import ZoneInfo
 import factory
 
 from council.models import (
-    Comment,
-    CommentResponse,
     Concern,
     ConcernStatus,
-    Consultation,
-    ConsultationStatus,
-    ConsultationVersion,
     Goal,
     GoalMeasurement,
-    Section,
 )
 from permits.models import Application, ApplicationStatus, Holiday, HolidayKind, Permit, PostCheckStatus
 from portal.audit.services import record
@@ -123,58 +118,6 @@ class ConcernFactory(factory.django.DjangoModelFactory):
             responded_by=factory.SubFactory(UserFactory),
             responded_at=factory.LazyAttribute(lambda c: c.created_at + dt.timedelta(days=7)),
         )
-
-
-class ConsultationFactory(factory.django.DjangoModelFactory):
-    """A consultation opened at `opened_at` (None: a draft), with one version and one section."""
-
-    class Meta:
-        model = Consultation
-        skip_postgeneration_save = True
-
-    council = factory.SubFactory(CouncilFactory)
-    title = factory.Sequence(lambda n: f"Draft amendment {n}")
-    summary = "Simplifies the notification for small venues."
-    status = ConsultationStatus.OPEN
-    opens_at = factory.LazyAttribute(lambda c: c.opened_at or local(2026, 3, 10))
-    closes_at = factory.LazyAttribute(lambda c: c.opens_at + dt.timedelta(days=30))
-    opened_at = factory.LazyFunction(lambda: local(2026, 3, 10))
-    closed_at = factory.LazyAttribute(
-        lambda c: c.opens_at + dt.timedelta(days=30) if c.status in ("closed", "outcome_published") else None
-    )
-    created_by = factory.SubFactory(UserFactory)
-
-    @factory.post_generation
-    def section(obj, create, extracted, **kwargs):
-        if create:
-            version = ConsultationVersion.objects.create(
-                consultation=obj, number=1, created_by=obj.created_by, created_at=obj.opens_at
-            )
-            Section.objects.create(version=version, number="1", position=1, heading="Scope", text="Text.")
-
-
-def comment_on(consultation: Consultation, *, disposition: str | None = None) -> Comment:
-    """A comment on the consultation's first section, answered with `disposition` if given."""
-    section = Section.objects.filter(version__consultation=consultation).order_by("position").first()
-    when = consultation.opens_at + dt.timedelta(days=1)
-    comment = Comment.objects.create(
-        consultation=consultation,
-        section=section,
-        author=UserFactory(),
-        body="Please exempt venues under 100 seats.",
-        created_at=when,
-        updated_at=when,
-    )
-    if disposition:
-        CommentResponse.objects.create(
-            comment=comment,
-            responder=consultation.created_by,
-            disposition=disposition,
-            reason="Considered by the working group.",
-            created_at=when + dt.timedelta(days=2),
-            updated_at=when + dt.timedelta(days=2),
-        )
-    return comment
 
 
 class GoalFactory(factory.django.DjangoModelFactory):

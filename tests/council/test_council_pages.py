@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from council.models import AccountabilityReport, CouncilRole, HelixSector, ReportStatus
-from tests.council.reports_factories import ConsultationFactory
+from tests.council.consultations_factories import ConsultationFactory
 from tests.factories import CouncilFactory, CouncilMemberFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -38,8 +38,8 @@ def test_the_page_shows_members_by_sector_and_only_what_is_public(client):
     council = CouncilFactory(name="Almaty Smart City Creative Council")
     chair = UserFactory(first_name="Gulnara", last_name="Abenova")
     CouncilMemberFactory(council=council, user=chair, sector=HelixSector.GOVERNMENT, role=CouncilRole.CHAIR)
-    ConsultationFactory(council=council, title="Street performance rules")
-    ConsultationFactory(council=council, title="Secret draft", status="draft", opened_at=None)
+    ConsultationFactory(council=council, title="Street performance rules", open=True)
+    ConsultationFactory(council=council, title="Secret draft")
     published = report(council, published=True)
     draft = report(council, published=False, start=dt.date(2026, 10, 1))
 
@@ -77,7 +77,7 @@ def test_the_page_costs_the_same_queries_for_one_council_or_five(client):
     # given one council with a member, a consultation and a report
     first = CouncilFactory()
     CouncilMemberFactory(council=first)
-    ConsultationFactory(council=first)
+    ConsultationFactory(council=first, open=True)
     report(first, published=True)
     one = _queries(client)
 
@@ -85,7 +85,7 @@ def test_the_page_costs_the_same_queries_for_one_council_or_five(client):
     for _ in range(4):
         council = CouncilFactory()
         CouncilMemberFactory.create_batch(2, council=council)
-        ConsultationFactory(council=council)
+        ConsultationFactory(council=council, open=True)
         report(council, published=True)
 
     # then the page reads them in the same number of queries

@@ -30,16 +30,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from council.metrics import application_metrics, concern_metrics, consultation_metrics
-from council.models import CouncilScope
+from council.models import Consultation, CouncilScope
 from council.services.reports import report_metrics
 from permits.models import ApplicationStatus, PostCheckStatus, Tier
+from tests.council.consultations_factories import DAY, ConsultationFactory, answer, close, comment_on
 from tests.council.reports_factories import (
     ConcernFactory,
-    ConsultationFactory,
     HolidayFactory,
     application_in_state,
     audit_on,
-    comment_on,
     local,
     permit_for,
 )
@@ -251,19 +250,31 @@ def test_concern_metrics_match_the_hand_computed_figures():
     assert metrics["total"] == row(4, 2, 1, 1, 2, 2, 0.5)
 
 
+def held(council=None, *, opened: dt.datetime, **fields) -> Consultation:
+    """A consultation opened at `opened` for three weeks, by the services."""
+    council = {"council": council} if council is not None else {}
+    return ConsultationFactory(**council, opens_at=opened, closes_at=opened + 21 * DAY, open=True, **fields)
+
+
+def commented(consultation: Consultation, disposition: str | None) -> None:
+    """A comment on the first day it is open, answered two days later with `disposition` if given."""
+    comment = comment_on(consultation, now=consultation.opens_at + DAY)
+    if disposition:
+        answer(comment, disposition=disposition, now=consultation.opens_at + 3 * DAY)
+
+
 def test_consultation_metrics_match_the_hand_computed_figures():
     # given: two consultations opened in March, one in February, one never opened
     council = CouncilFactory()
-    first = ConsultationFactory(
-        council=council, title="Venues", opened_at=local(2026, 3, 10), status="closed"
-    )
+    first = held(council, opened=local(2026, 3, 10), title="Venues")
     for disposition in ("accepted", "partly_accepted", "rejected", None):
-        comment_on(first, disposition=disposition)
-    second = ConsultationFactory(council=council, title="Festivals", opened_at=local(2026, 3, 25))
-    comment_on(second, disposition="noted")
-    comment_on(ConsultationFactory(council=council, opened_at=local(2026, 2, 10)), disposition="accepted")
-    ConsultationFactory(council=council, opened_at=None, status="draft", opens_at=local(2026, 3, 15))
-    comment_on(ConsultationFactory(opened_at=local(2026, 3, 12)), disposition="accepted")  # another council
+        commented(first, disposition)
+    close(first, now=first.closes_at)
+    second = held(council, opened=local(2026, 3, 25), title="Festivals")
+    commented(second, "noted")
+    commented(held(council, opened=local(2026, 2, 10)), "accepted")
+    ConsultationFactory(council=council, opens_at=local(2026, 3, 15), closes_at=local(2026, 4, 5))
+    commented(held(opened=local(2026, 3, 12)), "accepted")  # another council
 
     # when
     metrics = consultation_metrics(council, START, END)

@@ -9,12 +9,12 @@ from __future__ import annotations
 import pytest
 
 from permits.models import ApplicationStatus
-from permits.services.review import application_decide
 from portal.accounts.models import Membership, MembershipRole
 from portal.accounts.services import membership_add
 from portal.audit.models import AuditEvent
 from portal.notifications.models import Notification
 from tests.factories import EntrepreneurFactory
+from tests.permits.factories import decide, submit
 from tests.permits.test_review_assignment import (  # noqa: F401  (fixtures)
     API,
     authority,
@@ -24,7 +24,6 @@ from tests.permits.test_review_assignment import (  # noqa: F401  (fixtures)
     high_type,
     medium_type,
     official,
-    submit,
 )
 
 pytestmark = pytest.mark.django_db
@@ -37,15 +36,13 @@ def join(user, business):
 def test_a_member_of_the_business_is_never_auto_assigned_as_second_reviewer(clock, authority, high_type):
     # given: two high-cleared officials, the second a member of the applicant business
     first = official(authority, high=True)
-    owner_application = submit(clock, high_type)
+    owner_application = submit(high_type, clock=clock)
     member = official(authority, high=True)
     join(member, owner_application.business)
     assert owner_application.assigned_to == first
 
     # when: the first reviewer approves
-    application = application_decide(
-        actor=first, application_id=owner_application.pk, decision="approve", reason="Sound."
-    )
+    application = decide(owner_application, first, reason="Sound.")
 
     # then: nobody eligible is left; the member is not the second pair of eyes
     assert (application.status, application.assigned_to) == (ApplicationStatus.SECOND_REVIEW, None)
@@ -57,7 +54,7 @@ def test_a_member_official_cannot_claim_or_be_reassigned(clock, authority, mediu
     supervisor = official(authority, supervisor=True)
     owner = EntrepreneurFactory()
     join(member, business_of(owner))
-    application = submit(clock, medium_type, owner=owner)
+    application = submit(medium_type, owner, clock=clock)
 
     # when
     claimed = client_for(member).post(f"{API}/{application.pk}/claim/")
@@ -75,7 +72,7 @@ def test_a_member_official_cannot_claim_or_be_reassigned(clock, authority, mediu
 def test_a_declared_link_hides_the_file_and_refuses_notes(clock, authority, medium_type, client_for):
     # given: the assigned official declares a link (nobody else can take it)
     linked = official(authority)
-    application = submit(clock, medium_type)
+    application = submit(medium_type, clock=clock)
     declare(linked, application.business)
     client = client_for(linked)
 
@@ -96,10 +93,10 @@ def test_a_declared_link_hides_the_file_and_refuses_notes(clock, authority, medi
 def test_the_permits_list_keeps_to_the_official_clearance(clock, authority, high_type, client_for):
     # given: a high-tier permit, issued after two high-cleared reviews
     first = official(authority, high=True)
-    application = submit(clock, high_type)
+    application = submit(high_type, clock=clock)
     second = official(authority, high=True)
-    application_decide(actor=first, application_id=application.pk, decision="approve", reason="Sound.")
-    application_decide(actor=second, application_id=application.pk, decision="approve", reason="Agreed.")
+    decide(application, first, reason="Sound.")
+    decide(application, second, reason="Agreed.")
     number = application.__class__.objects.get(pk=application.pk).permit.number
     medium_cleared = official(authority)
 
@@ -118,7 +115,7 @@ def test_an_assignee_who_joins_the_business_keeps_the_file_only_as_its_applicant
 ):
     # given: the file is assigned to an official, who then becomes a member of the applicant business
     assignee = official(authority)
-    application = submit(clock, medium_type)
+    application = submit(medium_type, clock=clock)
     assert application.assigned_to == assignee
     join(assignee, application.business)
     client = client_for(assignee)
@@ -144,7 +141,7 @@ def test_an_assignee_made_a_member_through_the_service_loses_the_file_to_the_nex
 ):
     # given: the file is assigned to the first official; a second one is free to take it
     assignee = official(authority)
-    application = submit(clock, medium_type)
+    application = submit(medium_type, clock=clock)
     colleague = official(authority)
     assert application.assigned_to == assignee
 
@@ -164,7 +161,7 @@ def test_the_only_official_made_a_member_leaves_the_file_waiting_and_the_supervi
     # given: one official besides the supervisor, who holds the file
     assignee = official(authority)
     supervisor = official(authority, supervisor=True)
-    application = submit(clock, medium_type)
+    application = submit(medium_type, clock=clock)
     assert application.assigned_to == assignee
 
     # when

@@ -20,7 +20,6 @@ import time_machine
 from rest_framework.test import APIClient
 
 from permits.models import Permit, PermitStatus, PostCheckStatus, Review
-from permits.services.applications import application_submit
 from permits.services.permits import permit_revoke, permit_suspend
 from permits.services.review import conflict_declare
 from permits.workflow import PERMIT_TRANSITIONS
@@ -34,7 +33,7 @@ from tests.factories import (
     OfficialProfileFactory,
     UserFactory,
 )
-from tests.permits.factories import DraftApplicationFactory, LicenceTypeFactory
+from tests.permits.factories import LicenceTypeFactory, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -84,10 +83,7 @@ def world(settings):
 def issue(world, *, sampled: bool = False) -> Permit:
     """A low-tier notification of the holder, submitted through the service: its permit is issued."""
     world.settings.PORTAL_POST_CHECK_SHARE = 1.0 if sampled else 0.0
-    draft = DraftApplicationFactory(
-        licence_type=world.low_type, business=world.holder, created_by=world.owner
-    )
-    application = application_submit(actor=world.owner, application_id=draft.pk)
+    application = submit(world.low_type, world.owner, business=world.holder)
     permit = Permit.objects.get(application=application)
     assert permit.status == PermitStatus.ACTIVE
     assert permit.post_check_status == (PostCheckStatus.PENDING if sampled else PostCheckStatus.NOT_SAMPLED)

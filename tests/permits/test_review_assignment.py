@@ -11,10 +11,8 @@ import pytest
 import time_machine
 
 from permits.models import Application, ApplicationStatus, Tier
-from permits.services.applications import application_submit
 from permits.services.review import (
     application_claim,
-    application_decide,
     application_request_info,
     conflict_declare,
 )
@@ -22,7 +20,12 @@ from portal.api.errors import Forbidden
 from portal.audit.models import AuditEvent
 from portal.notifications.models import Notification
 from tests.factories import AuthorityFactory, EntrepreneurFactory, OfficialProfileFactory, UserFactory
-from tests.permits.factories import DraftApplicationFactory, LegalActFactory, LicenceTypeFactory
+from tests.permits.factories import (
+    DraftApplicationFactory,
+    LicenceTypeFactory,
+    decide,
+    submit,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -67,16 +70,6 @@ def business_of(owner):
     return owner.memberships.get().business
 
 
-def submit(clock, licence_type, owner=None) -> Application:
-    """A draft of `licence_type` submitted through the service one minute after the previous one."""
-    owner = owner or EntrepreneurFactory()
-    draft = DraftApplicationFactory(business=business_of(owner), licence_type=licence_type, created_by=owner)
-    clock.shift(dt.timedelta(minutes=1))
-    application_submit(actor=owner, application_id=draft.pk)
-    draft.refresh_from_db()
-    return draft
-
-
 def declare(official_user, business):
     return conflict_declare(
         actor=official_user, official=official_user, business=business, reason="My brother runs it."
@@ -112,7 +105,7 @@ def test_a_medium_file_goes_to_the_least_loaded_eligible_official_ties_broken_by
 
     # when: the applicant submits over HTTP, then three more files arrive
     response = client_for(owner).post(f"{API}/{draft.pk}/submit/")
-    later = [submit(clock, medium_type) for _ in range(3)]
+    later = [submit(medium_type, clock=clock) for _ in range(3)]
 
     # then: the first goes to the lowest user id, then to whoever has least, ties by user id
     body = response.json()
@@ -138,11 +131,15 @@ def test_a_high_file_goes_only_to_an_official_cleared_for_high(clock, authority,
     medium_official = official(authority)
     senior1 = official(authority, high=True)
     senior2 = official(authority, high=True)
-    assert [submit(clock, medium_type).assigned_to for _ in range(3)] == [medium_official, senior1, senior2]
+    assert [submit(medium_type, clock=clock).assigned_to for _ in range(3)] == [
+        medium_official,
+        senior1,
+        senior2,
+    ]
 
     # when: two high-risk files arrive
-    high1 = submit(clock, high_type)
-    high2 = submit(clock, high_type)
+    high1 = submit(high_type, clock=clock)
+    high2 = submit(high_type, clock=clock)
 
     # then: they go to the seniors, never to the medium official who is now the least loaded
     assert high1.risk_tier == Tier.HIGH
@@ -159,8 +156,8 @@ def test_an_inactive_or_conflicted_official_is_never_chosen(clock, authority, me
     declare(linked, business_of(linked_owner))
 
     # when: the linked business submits, then an unrelated one does
-    from_linked_business = submit(clock, medium_type, owner=linked_owner)
-    unrelated = submit(clock, medium_type)
+    from_linked_business = submit(medium_type, linked_owner, clock=clock)
+    unrelated = submit(medium_type, clock=clock)
 
     # then: the linked business's file skips both; the linked official is eligible for other files
     assert from_linked_business.assigned_to == eligible
@@ -181,7 +178,7 @@ def test_with_no_eligible_official_the_file_waits_unassigned_and_every_superviso
     declare(linked, business_of(owner))
 
     # when
-    application = submit(clock, medium_type, owner=owner)
+    application = submit(medium_type, owner, clock=clock)
 
     # then: it stays submitted, unassigned
     assert application.status == ApplicationStatus.SUBMITTED
@@ -201,19 +198,13 @@ def test_with_no_eligible_official_the_file_waits_unassigned_and_every_superviso
 def test_decided_files_do_not_count_towards_the_load(clock, authority, medium_type):
     # given: A holds two files and B one; A then decides both of theirs
     a, b = official(authority), official(authority)
-    f1, f2, f3 = (submit(clock, medium_type) for _ in range(3))
+    f1, f2, f3 = (submit(medium_type, clock=clock) for _ in range(3))
     assert (f1.assigned_to, f2.assigned_to, f3.assigned_to) == (a, b, a)
-    application_decide(actor=a, application_id=f1.pk, decision="approve", reason="All in order.")
-    application_decide(
-        actor=a,
-        application_id=f3.pk,
-        decision="reject",
-        reason="No licence.",
-        legal_basis=LegalActFactory().code,
-    )
+    decide(f1, a, reason="All in order.")
+    decide(f3, a, "reject", reason="No licence.")
 
     # when
-    f4 = submit(clock, medium_type)
+    f4 = submit(medium_type, clock=clock)
 
     # then: A has no open file left (B has one), so A gets it
     assert f4.assigned_to == a
@@ -222,12 +213,12 @@ def test_decided_files_do_not_count_towards_the_load(clock, authority, medium_ty
 def test_a_file_waiting_on_the_applicant_still_counts_towards_the_load(clock, authority, medium_type):
     # given: A's only file waits on the applicant
     a, b = official(authority), official(authority)
-    f1 = submit(clock, medium_type)
+    f1 = submit(medium_type, clock=clock)
     assert f1.assigned_to == a
     application_request_info(actor=a, application_id=f1.pk, message="Send the lease.")
 
     # when
-    f2 = submit(clock, medium_type)
+    f2 = submit(medium_type, clock=clock)
 
     # then: A still carries it, so B (with nothing) gets the new file
     assert f2.assigned_to == b
@@ -236,13 +227,12 @@ def test_a_file_waiting_on_the_applicant_still_counts_towards_the_load(clock, au
 def test_a_file_at_second_review_counts_for_its_second_reviewer(clock, authority, medium_type, high_type):
     # given: senior1 approved a high file's first stage, which now sits with senior2
     senior1, senior2, senior3 = (official(authority, high=True) for _ in range(3))
-    high = submit(clock, high_type)
-    application_decide(actor=senior1, application_id=high.pk, decision="approve", reason="Sound.")
-    high.refresh_from_db()
+    high = submit(high_type, clock=clock)
+    decide(high, senior1, reason="Sound.")
     assert (high.status, high.assigned_to) == (ApplicationStatus.SECOND_REVIEW, senior2)
 
     # when: two medium files arrive
-    first, second = submit(clock, medium_type), submit(clock, medium_type)
+    first, second = submit(medium_type, clock=clock), submit(medium_type, clock=clock)
 
     # then: senior1 (now free) takes the first; senior3, not the busy senior2, the second
     assert (first.assigned_to, second.assigned_to) == (senior1, senior3)
@@ -253,7 +243,7 @@ def test_a_file_at_second_review_counts_for_its_second_reviewer(clock, authority
 
 def test_an_eligible_official_claims_an_unassigned_file(clock, authority, medium_type, client_for):
     # given: a file that waited for want of an official, and an official who joins later
-    application = submit(clock, medium_type)
+    application = submit(medium_type, clock=clock)
     assert application.assigned_to is None
     newcomer = official(authority)
 
@@ -273,7 +263,7 @@ def test_an_eligible_official_claims_an_unassigned_file(clock, authority, medium
 
 def test_a_low_clearance_official_cannot_claim_a_medium_file(clock, authority, medium_type, client_for):
     # given
-    application = submit(clock, medium_type)
+    application = submit(medium_type, clock=clock)
     junior = official(authority, low=True)
 
     # when: over HTTP the file is above their clearance, so not even visible; the service refuses too
@@ -292,7 +282,7 @@ def test_a_low_clearance_official_cannot_claim_a_medium_file(clock, authority, m
 def test_a_conflicted_official_cannot_claim(clock, authority, medium_type, client_for):
     # given
     owner = EntrepreneurFactory()
-    application = submit(clock, medium_type, owner=owner)
+    application = submit(medium_type, owner, clock=clock)
     linked = official(authority)
     declare(linked, business_of(owner))
 
@@ -309,7 +299,7 @@ def test_a_conflicted_official_cannot_claim(clock, authority, medium_type, clien
 def test_an_assigned_file_cannot_be_claimed(clock, authority, medium_type, client_for):
     # given
     holder, other = official(authority), official(authority)
-    application = submit(clock, medium_type)
+    application = submit(medium_type, clock=clock)
     assert application.assigned_to == holder
 
     # when
@@ -327,10 +317,10 @@ def waiting_files(clock, authority, medium_type, high_type):
     """Unassigned files, oldest first: a high one, one of a business the official is linked to, then
     two the official may take (older, newer); and the medium official who arrives afterwards."""
     linked_owner = EntrepreneurFactory()
-    high = submit(clock, high_type)
-    linked = submit(clock, medium_type, owner=linked_owner)
-    older = submit(clock, medium_type)
-    newer = submit(clock, medium_type)
+    high = submit(high_type, clock=clock)
+    linked = submit(medium_type, linked_owner, clock=clock)
+    older = submit(medium_type, clock=clock)
+    newer = submit(medium_type, clock=clock)
     assert all(a.assigned_to is None for a in (high, linked, older, newer))
     newcomer = official(authority)
     declare(newcomer, business_of(linked_owner))
@@ -396,7 +386,7 @@ def team(authority):
 def in_review(clock, medium_type, team):
     owner = EntrepreneurFactory()
     declare(team["linked"], business_of(owner))
-    application = submit(clock, medium_type, owner=owner)
+    application = submit(medium_type, owner, clock=clock)
     assert application.assigned_to == team["assignee"]
     return application
 
@@ -427,7 +417,7 @@ def test_a_supervisor_reassigns_with_a_recorded_reason(in_review, team, client_f
 
 def test_a_supervisor_assigns_a_waiting_file(clock, authority, medium_type, client_for):
     # given: a file nobody could take, then a supervisor and a newly cleared official
-    application = submit(clock, medium_type)
+    application = submit(medium_type, clock=clock)
     supervisor, newcomer = official(authority, supervisor=True), official(authority)
 
     # when
@@ -506,10 +496,9 @@ def test_at_second_review_the_first_reviewer_is_never_the_target(clock, authorit
     # given: a high-risk file approved once by senior1, now with senior2
     senior1, senior2, senior3 = (official(authority, high=True) for _ in range(3))
     supervisor = official(authority, supervisor=True)
-    application = submit(clock, high_type)
+    application = submit(high_type, clock=clock)
     assert application.assigned_to == senior1
-    application_decide(actor=senior1, application_id=application.pk, decision="approve", reason="Fits.")
-    application.refresh_from_db()
+    decide(application, senior1, reason="Fits.")
     assert (application.status, application.assigned_to) == (ApplicationStatus.SECOND_REVIEW, senior2)
     client = client_for(supervisor)
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from permits.models import Application, ApplicationStatus, Permit, Review
-from permits.services.applications import application_submit
+from permits.models import ApplicationStatus, Permit, Review
 from portal.audit.models import AuditEvent
 from tests.concurrency import race
 from tests.factories import AuthorityFactory, EntrepreneurFactory, OfficialProfileFactory
-from tests.permits.factories import DraftApplicationFactory, LegalActFactory, LicenceTypeFactory
+from tests.permits.factories import LegalActFactory, LicenceTypeFactory, submit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,13 +29,7 @@ def world(tier: str = "medium"):
     third = OfficialProfileFactory(authority=authority, **clearance).user
     supervisor = OfficialProfileFactory(authority=authority, supervisor=True).user
     owner = EntrepreneurFactory()
-    draft = DraftApplicationFactory(
-        business=owner.memberships.get().business,
-        licence_type=LicenceTypeFactory(authority=authority, **clearance),
-        created_by=owner,
-    )
-    application_submit(actor=owner, application_id=draft.pk)
-    application = Application.objects.get(pk=draft.pk)
+    application = submit(LicenceTypeFactory(authority=authority, **clearance), owner)
     assert (application.status, application.assigned_to) == (ApplicationStatus.IN_REVIEW, assignee)
     assert application.risk_tier == tier
     return application, assignee, colleague, third, supervisor

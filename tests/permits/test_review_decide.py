@@ -13,7 +13,6 @@ import time_machine
 from django.db import IntegrityError, connection
 
 from permits.models import Application, ApplicationStatus, Permit, Review, ReviewOutcome, ReviewStage
-from permits.services.applications import application_submit
 from permits.services.review import application_decide, application_request_info
 from portal.audit.models import AuditEvent
 from portal.notifications.models import Notification
@@ -25,9 +24,9 @@ from tests.factories import (
 )
 from tests.permits.factories import (
     DocumentRequirementFactory,
-    DraftApplicationFactory,
     LegalActFactory,
     LicenceTypeFactory,
+    submit,
 )
 
 pytestmark = pytest.mark.django_db
@@ -54,16 +53,6 @@ def authority():
 
 def official(authority, **traits):
     return OfficialProfileFactory(authority=authority, **traits).user
-
-
-def submit(clock, licence_type, owner=None) -> Application:
-    owner = owner or EntrepreneurFactory()
-    business = owner.memberships.get().business
-    draft = DraftApplicationFactory(business=business, licence_type=licence_type, created_by=owner)
-    clock.shift(dt.timedelta(minutes=1))
-    application_submit(actor=owner, application_id=draft.pk)
-    draft.refresh_from_db()
-    return draft
 
 
 def events(action: str, application: Application):
@@ -100,7 +89,7 @@ def colleague(authority, assignee):
 @pytest.fixture
 def medium(clock, authority, assignee, colleague, owner, partner) -> Application:
     """A medium file in review, assigned to `assignee` (lowest id of two medium officials)."""
-    application = submit(clock, LicenceTypeFactory(authority=authority), owner=owner)
+    application = submit(LicenceTypeFactory(authority=authority), owner, clock=clock)
     assert (application.status, application.assigned_to) == (ApplicationStatus.IN_REVIEW, assignee)
     return application
 
@@ -156,7 +145,7 @@ def test_the_assigned_official_approves_and_the_permit_is_issued(
 
 def test_approval_and_permit_are_one_transaction(clock, authority, medium, assignee):
     # given: an earlier permit, and the number sequence rewound so the next number collides with it
-    earlier = submit(clock, LicenceTypeFactory(authority=authority))
+    earlier = submit(LicenceTypeFactory(authority=authority), clock=clock)
     application_decide(
         actor=earlier.assigned_to, application_id=earlier.pk, decision="approve", reason="Fine."
     )
@@ -335,7 +324,7 @@ def seniors(authority):
 
 @pytest.fixture
 def high(clock, authority, seniors, owner) -> Application:
-    application = submit(clock, LicenceTypeFactory(authority=authority, high=True), owner=owner)
+    application = submit(LicenceTypeFactory(authority=authority, high=True), owner, clock=clock)
     assert (application.status, application.assigned_to) == (ApplicationStatus.IN_REVIEW, seniors[0])
     return application
 
@@ -454,7 +443,7 @@ def test_with_no_second_official_the_file_waits_and_an_eligible_official_claims_
     # given: one high official only (and a supervisor), who approves the first stage
     only_senior = official(authority, high=True)
     supervisor = official(authority, supervisor=True)
-    application = submit(clock, LicenceTypeFactory(authority=authority, high=True), owner=owner)
+    application = submit(LicenceTypeFactory(authority=authority, high=True), owner, clock=clock)
     first = decide(client_for(only_senior), application)
 
     # then: it waits in second review, unassigned, and the supervisor is told
@@ -489,7 +478,7 @@ def two_files(clock, authority):
     """One official holding two medium files, the older submitted a minute before the newer."""
     only = official(authority)
     licence_type = LicenceTypeFactory(authority=authority)
-    older, newer = submit(clock, licence_type), submit(clock, licence_type)
+    older, newer = submit(licence_type, clock=clock), submit(licence_type, clock=clock)
     assert older.assigned_to == newer.assigned_to == only
     assert older.submitted_at < newer.submitted_at
     return only, older, newer

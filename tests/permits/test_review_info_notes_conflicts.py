@@ -12,7 +12,6 @@ import time_machine
 
 from permits.calendar import add_working_days
 from permits.models import Application, ApplicationStatus, Review
-from permits.services.applications import application_submit
 from permits.services.review import application_request_info
 from portal.accounts.models import ConflictOfInterest, ConflictSource
 from portal.audit.models import AuditEvent
@@ -23,7 +22,7 @@ from tests.factories import (
     MembershipFactory,
     OfficialProfileFactory,
 )
-from tests.permits.factories import DraftApplicationFactory, LicenceTypeFactory
+from tests.permits.factories import LicenceTypeFactory, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -76,15 +75,6 @@ def business(owner):
 @pytest.fixture
 def partner(business):
     return MembershipFactory(business=business, role="member").user
-
-
-def submit(licence_type, owner) -> Application:
-    draft = DraftApplicationFactory(
-        business=owner.memberships.get().business, licence_type=licence_type, created_by=owner
-    )
-    application_submit(actor=owner, application_id=draft.pk)
-    draft.refresh_from_db()
-    return draft
 
 
 @pytest.fixture

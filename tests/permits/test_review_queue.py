@@ -23,12 +23,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from permits.models import Application, ApplicationStatus, Comparison, Tier
-from permits.services.applications import application_submit, application_withdraw
+from permits.services.applications import application_withdraw
 from permits.services.catalogue import risk_rule_add, rule_set_publish
-from permits.services.review import application_decide, application_request_info
+from permits.services.review import application_request_info
 from tests.factories import (
     AuthorityFactory,
-    BusinessFactory,
     CouncilMemberFactory,
     EntrepreneurFactory,
     OfficialProfileFactory,
@@ -40,6 +39,8 @@ from tests.permits.factories import (
     QuestionFactory,
     RiskRuleSetFactory,
     base_reason,
+    decide,
+    submit,
 )
 
 pytestmark = pytest.mark.django_db
@@ -72,15 +73,6 @@ ITEM_FIELDS = {
 
 def at(hours: float) -> dt.datetime:
     return T0 + dt.timedelta(hours=hours)
-
-
-def submit(licence_type, *, when: dt.datetime, business=None, answers=None) -> Application:
-    """A draft built by the factory, submitted through the service at `when`."""
-    draft = DraftApplicationFactory(
-        licence_type=licence_type, business=business or BusinessFactory(), answers=answers or {}
-    )
-    with time_machine.travel(when, tick=False):
-        return application_submit(actor=draft.created_by, application_id=draft.pk)
 
 
 def refs(response) -> list[str]:
@@ -116,7 +108,7 @@ def world(settings):
     w = SimpleNamespace(culture=culture, low_type=low_type, medium_type=medium_type)
 
     # Submitted before anyone could review it: it waits, unassigned.
-    w.waiting = submit(medium_type, when=at(0), answers=NO_PYROTECHNICS)
+    w.waiting = submit(medium_type, at=at(0), answers=NO_PYROTECHNICS)
 
     reviewer = OfficialProfileFactory(user__username="culture-reviewer", authority=culture).user
     senior = OfficialProfileFactory(user__username="culture-senior", authority=culture, high=True).user
@@ -129,30 +121,25 @@ def world(settings):
 
     # Assignment goes to the least-loaded official, ties to the older account (the reviewer); each
     # official acts on their oldest file, so no decision below needs an out-of-order reason.
-    w.decided = submit(medium_type, when=at(0.5), answers=NO_PYROTECHNICS)  # to the reviewer, then approved
+    w.decided = submit(medium_type, at=at(0.5), answers=NO_PYROTECHNICS)  # to the reviewer, then approved
     with time_machine.travel(at(9), tick=False):
-        application_decide(
-            actor=w.decided.assigned_to,
-            application_id=w.decided.pk,
-            decision="approve",
-            reason="All in order.",
-        )
-    w.asked = submit(medium_type, when=at(4), answers=NO_PYROTECHNICS)  # to the reviewer, who asks for more
+        decide(w.decided, reason="All in order.")
+    w.asked = submit(medium_type, at=at(4), answers=NO_PYROTECHNICS)  # to the reviewer, who asks for more
     with time_machine.travel(at(9.5), tick=False):
         application_request_info(
             actor=w.asked.assigned_to, application_id=w.asked.pk, message="Send the venue's floor plan."
         )
-    w.fireworks = submit(medium_type, when=at(3), answers={"pyrotechnics": True})  # high: to the senior
-    w.studio = submit(medium_type, when=at(1), answers=NO_PYROTECHNICS)  # to the reviewer (1 open file each)
-    w.gallery = submit(medium_type, when=at(2), answers=NO_PYROTECHNICS)  # to the senior (1 against 2)
-    w.quiet_notice = submit(low_type, when=at(6))  # approved at once, not drawn for a check
+    w.fireworks = submit(medium_type, at=at(3), answers={"pyrotechnics": True})  # high: to the senior
+    w.studio = submit(medium_type, at=at(1), answers=NO_PYROTECHNICS)  # to the reviewer (1 open file each)
+    w.gallery = submit(medium_type, at=at(2), answers=NO_PYROTECHNICS)  # to the senior (1 against 2)
+    w.quiet_notice = submit(low_type, at=at(6))  # approved at once, not drawn for a check
     settings.PORTAL_POST_CHECK_SHARE = 1.0
-    w.notice = submit(low_type, when=at(5))  # approved at once, drawn for a post-issue check
+    w.notice = submit(low_type, at=at(5))  # approved at once, drawn for a post-issue check
     settings.PORTAL_POST_CHECK_SHARE = 0.0
-    w.withdrawn = submit(medium_type, when=at(7), answers=NO_PYROTECHNICS)
+    w.withdrawn = submit(medium_type, at=at(7), answers=NO_PYROTECHNICS)
     with time_machine.travel(at(8), tick=False):
         application_withdraw(actor=w.withdrawn.created_by, application_id=w.withdrawn.pk)
-    w.foreign = submit(foreign_type, when=at(0.25))
+    w.foreign = submit(foreign_type, at=at(0.25))
     w.draft = DraftApplicationFactory(licence_type=medium_type)
     for name in ("waiting", "fireworks", "decided", "studio", "gallery", "asked", "notice", "withdrawn"):
         getattr(w, name).refresh_from_db()
@@ -232,8 +219,8 @@ def test_a_file_submitted_to_another_authority_is_not_in_the_queue(world, client
 
 def test_files_submitted_at_the_same_moment_are_ordered_by_id(world, client_for):
     # given: two more files submitted at the very same instant as the oldest one
-    twin_a = submit(world.medium_type, when=at(0), answers=NO_PYROTECHNICS)
-    twin_b = submit(world.medium_type, when=at(0), answers=NO_PYROTECHNICS)
+    twin_a = submit(world.medium_type, at=at(0), answers=NO_PYROTECHNICS)
+    twin_b = submit(world.medium_type, at=at(0), answers=NO_PYROTECHNICS)
     assert twin_a.submitted_at == twin_b.submitted_at == world.waiting.submitted_at
 
     # when
@@ -454,14 +441,14 @@ def count_queries(client, **params) -> tuple[int, int]:
 
 def test_the_query_count_is_the_same_for_one_item_and_fifty(crowded, client_for):
     # given: one file in the queue
-    submit(crowded.types["medium"], when=at(0))
+    submit(crowded.types["medium"], at=at(0))
     client = client_for(crowded.senior)
     one_queries, one_items = count_queries(client)
 
     # when: 49 more, of every kind: assigned and unassigned, each tier, checks with their permits
     tiers = ["low", "medium", "high"]
     for n in range(49):
-        submit(crowded.types[tiers[n % 3]], when=at(1 + n))
+        submit(crowded.types[tiers[n % 3]], at=at(1 + n))
     fifty_queries, fifty_items = count_queries(client)
 
     # then

@@ -7,11 +7,15 @@ import pytest
 
 from permits.models import Comparison, RiskRule, RiskRuleSet, RuleSetStatus, Tier
 from permits.selectors import current_rule_set
-from permits.services.applications import application_submit
 from permits.services.catalogue import risk_rule_add, rule_set_create, rule_set_publish
 from portal.api.errors import InvalidState
 from tests.factories import MembershipFactory, UserFactory
-from tests.permits.factories import DraftApplicationFactory, LicenceTypeFactory, QuestionFactory, base_reason
+from tests.permits.factories import (
+    LicenceTypeFactory,
+    QuestionFactory,
+    base_reason,
+    submit,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -114,11 +118,7 @@ def venue_type(attendance):
 
 
 def submitted(venue_type, user, answers: dict):
-    membership = MembershipFactory(user=user)
-    draft = DraftApplicationFactory(
-        licence_type=venue_type, business=membership.business, created_by=user, answers=answers
-    )
-    return application_submit(actor=user, application_id=draft.pk)
+    return submit(venue_type, user, business=MembershipFactory(user=user).business, answers=answers)
 
 
 def test_an_application_keeps_the_rule_set_it_was_assessed_under(admin, venue_type, client_for):

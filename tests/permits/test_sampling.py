@@ -14,7 +14,7 @@ from permits.models import Permit
 from permits.services.applications import application_submit
 from permits.services.permits import add_months, is_sampled
 from tests.factories import MembershipFactory
-from tests.permits.factories import DraftApplicationFactory, LicenceTypeFactory, QuestionFactory
+from tests.permits.factories import DraftApplicationFactory, LicenceTypeFactory, QuestionFactory, submit
 
 REFERENCES = [f"APP-2026-{n:06d}" for n in range(1, 2001)]
 NOW = dt.datetime(2026, 6, 10, 5, 0, tzinfo=dt.UTC)  # a Wednesday, 10:00 in Almaty
@@ -108,14 +108,7 @@ def submit_low_tier_application():
     """A low-tier notification with no required documents and its question answered, submitted."""
     question = QuestionFactory(key="studio_size", label="Studio size (m²)", integer=True)
     licence_type = LicenceTypeFactory(code="studio-notification", low=True, asks=[(question, True)])
-    membership = MembershipFactory()
-    draft = DraftApplicationFactory(
-        licence_type=licence_type,
-        business=membership.business,
-        created_by=membership.user,
-        answers={"studio_size": 40},
-    )
-    return application_submit(actor=membership.user, application_id=draft.pk)
+    return submit(licence_type, answers={"studio_size": 40})
 
 
 @pytest.mark.django_db

@@ -23,9 +23,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from permits.models import Application, ApplicationStatus, Holiday, Permit, PermitStatus
-from permits.services.applications import application_submit, application_withdraw
+from permits.services.applications import application_withdraw
 from permits.services.permits import permit_post_check
-from permits.services.review import application_decide, application_request_info, application_resubmit
+from permits.services.review import application_request_info, application_resubmit
 from permits.services.sla_sweep import sla_sweep
 from permits.tasks import sla_sweep as sla_task
 from portal.accounts.services import oversight_join
@@ -40,7 +40,7 @@ from tests.factories import (
     OfficialProfileFactory,
     UserFactory,
 )
-from tests.permits.factories import DraftApplicationFactory, LicenceTypeFactory
+from tests.permits.factories import LicenceTypeFactory, decide, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -104,13 +104,6 @@ def world(*, tacit: bool = False, tier: str = "medium", with_official: bool = Tr
     return World(authority, official, supervisors, owner, partner, oversight, licence_type)
 
 
-def submit(w: World, at: dt.datetime = MONDAY) -> Application:
-    draft = DraftApplicationFactory(business=w.business, licence_type=w.licence_type, created_by=w.owner)
-    with time_machine.travel(at, tick=False):
-        application_submit(actor=w.owner, application_id=draft.pk)
-    return Application.objects.select_related("assigned_to").get(pk=draft.pk)
-
-
 def sweep(at: dt.datetime, times: int = 1, **kwargs) -> Counter:
     """Run the sweep `times` times at the moment `at`; what each run did, added up."""
     total: Counter = Counter()
@@ -168,7 +161,7 @@ def test_submission_sets_due_date_and_reminder_in_working_days():
     w = world()
 
     # when: submitted on Monday 2 November 2026 at 10:00 in Almaty
-    application = submit(w)
+    application = submit(w.licence_type, w.owner, at=MONDAY)
 
     # then: assigned at once; due ten working days later, reminder after eight, same time of day
     assert application.status == S.IN_REVIEW
@@ -185,7 +178,7 @@ def test_submission_sets_due_date_and_reminder_in_working_days():
 def test_sweeping_before_eighty_percent_does_nothing():
     # given
     w = world()
-    application = submit(w)
+    application = submit(w.licence_type, w.owner, at=MONDAY)
     before = footprint()
 
     # when: swept on several days up to a minute before the reminder moment
@@ -204,7 +197,7 @@ def test_sweeping_before_eighty_percent_does_nothing():
 def test_reminder_at_eighty_percent_goes_once_to_the_assigned_official():
     # given
     w = world()
-    application = submit(w)
+    application = submit(w.licence_type, w.owner, at=MONDAY)
 
     # when: the sweep runs at the reminder moment
     done = sweep(REMIND)
@@ -232,7 +225,7 @@ def test_reminder_at_eighty_percent_goes_once_to_the_assigned_official():
 def test_the_beat_task_logs_what_a_sweep_did_and_nothing_when_idle(caplog):
     # given
     w = world()
-    submit(w)
+    submit(w.licence_type, w.owner, at=MONDAY)
     caplog.set_level(logging.INFO, logger=sla_task.__module__)
 
     # when: beat's task runs before the reminder moment, then at it
@@ -252,7 +245,7 @@ def test_the_beat_task_logs_what_a_sweep_did_and_nothing_when_idle(caplog):
 def test_whole_life_reminder_then_deadline_each_exactly_once(tacit):
     # given: a medium application submitted on Monday, and national oversight users
     w = world(tacit=tacit)
-    application = submit(w)
+    application = submit(w.licence_type, w.owner, at=MONDAY)
 
     # when: swept three times at each milestone (and just before each)
     done = {
@@ -305,7 +298,7 @@ def test_whole_life_reminder_then_deadline_each_exactly_once(tacit):
 def test_tacit_approval_at_the_due_date():
     # given: a licence type where silence means consent; the application sits in review
     w = world(tacit=True)
-    application = submit(w)
+    application = submit(w.licence_type, w.owner, at=MONDAY)
 
     # when: the due date passes without a decision; the sweep runs three times
     done = sweep(DUE, times=3)
@@ -348,7 +341,7 @@ def test_tacit_approval_at_the_due_date():
 def test_escalation_level_one_at_the_due_date_then_level_two_to_national_oversight():
     # given: no tacit approval for this licence type
     w = world(tacit=False)
-    application = submit(w)
+    application = submit(w.licence_type, w.owner, at=MONDAY)
 
     # when: the due date passes; swept three times
     level_one = sweep(DUE, times=3)
@@ -409,7 +402,7 @@ def test_escalation_level_one_at_the_due_date_then_level_two_to_national_oversig
 def test_high_tier_is_never_tacit_even_when_the_licence_type_allows_it():
     # given: a high-tier licence type flagged for tacit approval
     w = world(tacit=True, tier="high", validity_months=None)
-    application = submit(w)
+    application = submit(w.licence_type, w.owner, at=MONDAY)
     assert application.risk_tier == "high"
     assert application.due_at == DUE  # its own 10 working days
 
@@ -431,7 +424,7 @@ def test_high_tier_is_never_tacit_even_when_the_licence_type_allows_it():
 def _pause_until_wednesday_18th(w: World) -> Application:
     """In review from Monday 2 November; information requested Wednesday 4 November; the applicant
     answers on Wednesday 18 November: ten working days later."""
-    application = submit(w)
+    application = submit(w.licence_type, w.owner, at=MONDAY)
     with time_machine.travel(almaty(2026, 11, 4, 11), tick=False):
         application_request_info(actor=w.official, application_id=application.pk, message="Send the lease.")
     application.refresh_from_db()
@@ -449,7 +442,7 @@ def _pause_until_wednesday_18th(w: World) -> Application:
 def test_an_information_request_stops_the_clock_and_resubmission_shifts_it(tacit):
     # given: an application in review; the official asks for information on Wednesday 4 November
     w = world(tacit=tacit)
-    application = submit(w)
+    application = submit(w.licence_type, w.owner, at=MONDAY)
     with time_machine.travel(almaty(2026, 11, 4, 11), tick=False):
         application_request_info(actor=w.official, application_id=application.pk, message="Send the lease.")
     application.refresh_from_db()
@@ -521,7 +514,7 @@ def test_holidays_shift_due_dates():
     w = world(tacit=False)
 
     # when: submitted on the same Monday
-    application = submit(w)
+    application = submit(w.licence_type, w.owner, at=MONDAY)
 
     # then: reminder and due date two working days later than without the holidays
     assert application.remind_at == almaty(2026, 11, 16)
@@ -538,7 +531,8 @@ def test_holidays_shift_the_reminder_and_the_due_date_in_the_sweep():
     # given: Thursday 5 and Friday 6 November 2026 are (test) public holidays
     Holiday.objects.create(date=dt.date(2026, 11, 5), name="Test holiday")
     Holiday.objects.create(date=dt.date(2026, 11, 6), name="Test holiday")
-    application = submit(world(tacit=False))
+    w = world(tacit=False)
+    application = submit(w.licence_type, w.owner, at=MONDAY)
 
     # when: swept at the moment that would have been due without the holidays
     done = sweep(DUE, times=2)
@@ -552,7 +546,7 @@ def test_holidays_shift_the_reminder_and_the_due_date_in_the_sweep():
 def test_an_unassigned_application_reminds_the_supervisors():
     # given: no eligible official, so the application waits unassigned in "submitted"
     w = world(with_official=False)
-    application = submit(w)
+    application = submit(w.licence_type, w.owner, at=MONDAY)
     assert (application.status, application.assigned_to) == (S.SUBMITTED, None)
 
     # when: the reminder moment passes
@@ -566,7 +560,7 @@ def test_an_unassigned_application_reminds_the_supervisors():
 def test_an_unassigned_application_is_deemed_approved_from_submitted():
     # given: a tacit licence type and no eligible official: the file waits in "submitted"
     w = world(tacit=True, with_official=False)
-    application = submit(w)
+    application = submit(w.licence_type, w.owner, at=MONDAY)
     assert (application.status, application.assigned_to) == (S.SUBMITTED, None)
 
     # when: the due date passes
@@ -584,17 +578,15 @@ def test_an_unassigned_application_is_deemed_approved_from_submitted():
 
 def _approve(w: World, application: Application) -> None:
     with time_machine.travel(almaty(2026, 11, 5), tick=False):
-        application_decide(
-            actor=w.official, application_id=application.pk, decision="approve", reason="Fine."
-        )
+        decide(application, w.official, reason="Fine.")
 
 
 def _reject(w: World, application: Application) -> None:
     with time_machine.travel(almaty(2026, 11, 5), tick=False):
-        application_decide(
-            actor=w.official,
-            application_id=application.pk,
-            decision="reject",
+        decide(
+            application,
+            w.official,
+            "reject",
             reason="Lease expired.",
             legal_basis=w.licence_type.legal_basis.code,
         )
@@ -613,7 +605,7 @@ def _withdraw(w: World, application: Application) -> None:
 def test_a_decided_or_withdrawn_application_is_never_touched(finish, status):
     # given: an application with tacit approval that is decided or withdrawn before its deadline
     w = world(tacit=True)
-    application = submit(w)
+    application = submit(w.licence_type, w.owner, at=MONDAY)
 
     # when
     finish(w, application)
@@ -648,7 +640,7 @@ def test_an_overdue_post_issue_check_escalates_to_the_supervisors_once(settings)
     settings.PORTAL_POST_CHECK_SHARE = 1.0
     settings.PORTAL_POST_CHECK_DAYS = 10
     w = world(tier="low")
-    application = submit(w)
+    application = submit(w.licence_type, w.owner, at=MONDAY)
     permit = Permit.objects.get(application=application)
     assert application.status == S.APPROVED
     assert permit.post_check_status == "pending"
@@ -679,7 +671,7 @@ def test_a_post_issue_check_done_in_time_is_not_escalated(settings):
     settings.PORTAL_POST_CHECK_SHARE = 1.0
     settings.PORTAL_POST_CHECK_DAYS = 10
     w = world(tier="low")
-    application = submit(w)
+    application = submit(w.licence_type, w.owner, at=MONDAY)
     permit = Permit.objects.get(application=application)
 
     # when: an official records the check before its deadline, then the deadline passes
@@ -701,7 +693,7 @@ def test_permit_expiry_reminders_then_expiry(settings):
     # given: a low-tier permit valid for three months, issued Monday 2 November 2026
     settings.PORTAL_POST_CHECK_SHARE = 0.0
     w = world(tier="low", validity_months=3)
-    application = submit(w)
+    application = submit(w.licence_type, w.owner, at=MONDAY)
     permit = Permit.objects.get(application=application)
     assert permit.valid_until == dt.date(2027, 2, 2)
     assert permit.next_sla_at == almaty(2027, 1, 3, 0)  # 30 days before, at the start of the day
@@ -750,7 +742,7 @@ def test_a_missed_thirty_day_moment_sends_only_the_seven_day_reminder(settings):
     # given: a permit valid until 2 February 2027 and no sweep for weeks
     settings.PORTAL_POST_CHECK_SHARE = 0.0
     w = world(tier="low", validity_months=3)
-    permit = Permit.objects.get(application=submit(w))
+    permit = Permit.objects.get(application=submit(w.licence_type, w.owner, at=MONDAY))
 
     # when: the first sweep runs five days before the end of validity
     done = sweep(almaty(2027, 1, 28, 9), times=3)
@@ -765,7 +757,7 @@ def test_a_permit_expires_the_day_after_valid_until_and_verification_shows_it(se
     # given: a permit valid until 2 February 2027 (the sweep did not run for its reminders)
     settings.PORTAL_POST_CHECK_SHARE = 0.0
     w = world(tier="low", validity_months=3)
-    permit = Permit.objects.get(application=submit(w))
+    permit = Permit.objects.get(application=submit(w.licence_type, w.owner, at=MONDAY))
     verify = f"/api/v1/public/permits/{permit.number}/"
     assert APIClient().get(verify, {"code": permit.verification_code}).json()["status"] == "active"
 
@@ -793,7 +785,7 @@ def test_an_open_ended_permit_is_never_touched(settings):
     # given: a permit with no end of validity
     settings.PORTAL_POST_CHECK_SHARE = 0.0
     w = world(tier="low", validity_months=None)
-    permit = Permit.objects.get(application=submit(w))
+    permit = Permit.objects.get(application=submit(w.licence_type, w.owner, at=MONDAY))
     assert (permit.valid_until, permit.next_sla_at) == (None, None)
 
     # when: swept over the years
@@ -813,7 +805,7 @@ def test_an_open_ended_permit_is_never_touched(settings):
 def test_manage_py_sla_sweep_prints_progress_and_a_summary():
     # given: one application at its due date
     w = world(tacit=False)
-    application = submit(w)
+    application = submit(w.licence_type, w.owner, at=MONDAY)
 
     # when: the command runs at the due date, then again
     first, second = io.StringIO(), io.StringIO()
@@ -833,15 +825,16 @@ def test_a_sweep_with_nothing_due_reads_only_the_index_however_many_files_are_op
     # given: one open application and one permit with an expiry date, none of them due
     settings.PORTAL_POST_CHECK_SHARE = 0.0
     w = world()
-    submit(w)
-    Permit.objects.get(application=submit(world(tier="low")))
+    submit(w.licence_type, w.owner, at=MONDAY)
+    low = world(tier="low")
+    Permit.objects.get(application=submit(low.licence_type, low.owner, at=MONDAY))
     moment = MONDAY + dt.timedelta(days=1)
     with time_machine.travel(moment, tick=False), CaptureQueriesContext(connection) as one:
         assert sla_sweep(now=moment) == Counter()
 
     # when: 29 more open applications exist
     for n in range(29):
-        submit(w, at=MONDAY + dt.timedelta(minutes=n + 1))
+        submit(w.licence_type, w.owner, at=MONDAY + dt.timedelta(minutes=n + 1))
     assert Application.objects.filter(status=S.IN_REVIEW, next_sla_at__isnull=False).count() == 30
     with time_machine.travel(moment, tick=False), CaptureQueriesContext(connection) as thirty:
         done = sla_sweep(now=moment)
@@ -855,9 +848,9 @@ def test_a_sweep_with_nothing_due_reads_only_the_index_however_many_files_are_op
 def test_a_sweep_touches_only_the_due_rows():
     # given: one application submitted a week earlier (now at its due date) and ten fresh ones
     w = world(tacit=False)
-    early = submit(w, at=almaty(2026, 10, 26))
+    early = submit(w.licence_type, w.owner, at=almaty(2026, 10, 26))
     assert early.due_at == almaty(2026, 11, 9)
-    fresh = [submit(w, at=MONDAY + dt.timedelta(hours=n)) for n in range(10)]
+    fresh = [submit(w.licence_type, w.owner, at=MONDAY + dt.timedelta(hours=n)) for n in range(10)]
 
     def fresh_rows():
         return list(
@@ -884,7 +877,7 @@ def test_a_sweep_looks_up_supervisors_applicants_and_oversight_once_not_once_per
     # given: six files of one authority and one business, all past their level-2 moment
     w = world(tacit=False)
     for n in range(6):
-        submit(w, at=MONDAY + dt.timedelta(minutes=n))
+        submit(w.licence_type, w.owner, at=MONDAY + dt.timedelta(minutes=n))
 
     # when: the sweep escalates them all (level 1 and level 2) in one run
     with (
@@ -921,11 +914,7 @@ def test_a_sweep_s_queries_grow_by_a_few_per_due_row_however_many_people_it_tell
         """One file of w's business and n - 1 of businesses of their own, submitted at `at`."""
         owners = [w.owner, *(EntrepreneurFactory() for _ in range(n - 1))]
         for owner in owners:
-            draft = DraftApplicationFactory(
-                business=owner.memberships.get().business, licence_type=w.licence_type, created_by=owner
-            )
-            with time_machine.travel(at, tick=False):
-                application_submit(actor=owner, application_id=draft.pk)
+            submit(w.licence_type, owner, at=at)
 
     files(4, MONDAY)
     with time_machine.travel(DUE, tick=False), CaptureQueriesContext(connection) as four:

@@ -13,12 +13,11 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from permits.services.applications import application_submit
 from portal.celery import app as celery_app
 from portal.notifications import services
 from portal.notifications.models import Notification
 from tests.factories import EntrepreneurFactory
-from tests.permits.factories import DraftApplicationFactory, LicenceTypeFactory
+from tests.permits.factories import LicenceTypeFactory, submit
 from tests.processes import celery_worker, use_broker, wait_until
 
 
@@ -33,9 +32,7 @@ def test_notifications_survive_a_broker_outage_and_arrive_exactly_once():
     try:
         # when: three applicants submit; each gets a permit and emails are written
         for owner in owners:
-            business = owner.memberships.get().business
-            draft = DraftApplicationFactory(business=business, licence_type=low, created_by=owner)
-            application = application_submit(actor=owner, application_id=draft.pk)
+            application = submit(low, owner)
             assert application.status == "approved"
 
         # then: every email waits, none was sent or lost

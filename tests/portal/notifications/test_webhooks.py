@@ -11,13 +11,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.utils import timezone
 
-from permits.services.applications import application_submit
 from portal.accounts.models import ApiClient
 from portal.notifications import services
 from portal.notifications.models import Notification, WebhookDelivery
 from portal.notifications.webhooks import SIGNATURE_HEADER, subscription_create
 from tests.factories import ApiClientFactory, EntrepreneurFactory
-from tests.permits.factories import DraftApplicationFactory, LicenceTypeFactory
+from tests.permits.factories import LicenceTypeFactory, submit
 from tests.processes import celery_worker, wait_until
 
 
@@ -77,10 +76,7 @@ def bank_for_a_permit(receiver_url: str, events=("permit.issued",)):
     business = owner.memberships.get().business
     client: ApiClient = ApiClientFactory(business=business)
     subscription = subscription_create(actor=client.user, url=receiver_url, events=list(events))
-    draft = DraftApplicationFactory(
-        business=business, licence_type=LicenceTypeFactory(low=True), created_by=owner
-    )
-    application_submit(actor=owner, application_id=draft.pk)
+    submit(LicenceTypeFactory(low=True), owner)
     return subscription
 
 
