@@ -43,6 +43,17 @@ def licence_type_for_code(code: Any, *, field: str = "licence_type") -> LicenceT
     return licence_type
 
 
+def lock_for_applicant(actor, application_id: int) -> Application:
+    """The application row, locked, once `actor` is known to act on it as the applicant.
+
+    The same answers as the API's reads: a file the actor cannot see is a 404, one they see (an
+    official of its authority) but do not hold a 403 `not_the_applicant`; checked before the lock, so a
+    refused caller never waits on (or takes) the row.
+    """
+    selectors.application_get_for_applicant(user=actor, application_id=application_id)
+    return lock(application_id)
+
+
 def _check_answers(licence_type: LicenceType, answers: Any, *, require_all: bool = False) -> None:
     errors = answers_errors(selectors.question_specs(licence_type), answers, require_all=require_all)
     if errors:
@@ -53,7 +64,8 @@ def _check_answers(licence_type: LicenceType, answers: Any, *, require_all: bool
 def application_create(
     *, actor, business, licence_type: LicenceType, answers: dict[str, Any], bundle: Bundle | None = None
 ) -> Application:
-    """A draft application of `business` for `licence_type` (the caller has checked membership)."""
+    """A draft application of `business` for `licence_type`, by a member of the business (else a 404)."""
+    selectors.business_for_applicant(user=actor, business_id=business.pk)
     _check_answers(licence_type, answers)
     application = Application.objects.create(
         reference=_next_reference(),
@@ -84,7 +96,7 @@ def application_update(
     *, actor, application_id: int, answers: Any, version: int | None = None
 ) -> Application:
     """Edit a draft's answers: given keys replace, a null removes an answer."""
-    application = lock(application_id)
+    application = lock_for_applicant(actor, application_id)
     check_version(application, version)
     if application.status != S.DRAFT:
         raise InvalidState(
@@ -176,7 +188,7 @@ def submit_locked(
 def application_submit(
     *, actor, application_id: int, version: int | None = None, now: dt.datetime | None = None
 ) -> Application:
-    application = lock(application_id)
+    application = lock_for_applicant(actor, application_id)
     check_version(application, version)
     if application.status != S.DRAFT:
         raise InvalidState(
@@ -191,7 +203,7 @@ def application_withdraw(
     *, actor, application_id: int, version: int | None = None, reason: str = ""
 ) -> Application:
     """The applicant withdraws before a decision; a decided application cannot be withdrawn."""
-    application = lock(application_id)
+    application = lock_for_applicant(actor, application_id)
     check_version(application, version)
     return transition(
         application,
@@ -207,8 +219,8 @@ def application_withdraw(
 @transaction.atomic
 def message_post(*, actor, application_id: int, body: Any) -> Message:
     """A message from the applicant to the authority on a submitted application."""
+    application = lock_for_applicant(actor, application_id)
     body = clean_text(body, "body", max_length=MAX_MESSAGE_LENGTH)
-    application = lock(application_id)
     if application.status == S.DRAFT:
         raise InvalidState("Submit the application before writing to the authority.", code="not_submitted")
     message = Message.objects.create(

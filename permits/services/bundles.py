@@ -31,7 +31,9 @@ def _codes(licence_type_codes: Any) -> list[str]:
 
 @transaction.atomic
 def bundle_create(*, actor, business, licence_type_codes: Any, answers: Any) -> Bundle:
-    """One draft application per licence type; the answers object is shared, each question asked once."""
+    """One draft application per licence type; the answers object is shared, each question asked once.
+    Only a member of `business` opens a bundle for it (else a 404)."""
+    selectors.business_for_applicant(user=actor, business_id=business.pk)
     codes = _codes(licence_type_codes)
     found = selectors.licence_types_by_code(codes)
     unknown = [code for code in codes if code not in found]
@@ -67,7 +69,9 @@ def bundle_create(*, actor, business, licence_type_codes: Any, answers: Any) -> 
 
 @transaction.atomic
 def bundle_submit(*, actor, bundle: Bundle, now: dt.datetime | None = None) -> Bundle:
-    """Submit every draft of the bundle, or none: each is checked before any is submitted."""
+    """Submit every draft of the bundle, or none: each is checked before any is submitted. Only a member
+    of the bundle's business submits it (else a 404, as for its reads)."""
+    selectors.bundle_get(user=actor, bundle_id=bundle.pk)
     Bundle.objects.select_for_update().get(pk=bundle.pk)
     drafts = list(
         Application.objects.select_for_update(of=("self",))

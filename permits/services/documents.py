@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
+from permits import selectors
 from permits.models import (
     Application,
     ApplicationDocument,
@@ -18,7 +19,7 @@ from permits.models import (
     Document,
     DocumentRequirement,
 )
-from permits.workflow import lock
+from permits.services.applications import lock_for_applicant
 from portal.api.errors import DomainError, ErrorCode, InvalidState, NotFound, ValidationFailed
 from portal.audit.services import record
 
@@ -135,7 +136,7 @@ def _link(applications: list[Application], document: Document) -> None:
 
 @transaction.atomic
 def application_document_attach(*, actor, application_id: int, requirement_code, upload) -> Document:
-    application = lock(application_id)
+    application = lock_for_applicant(actor, application_id)
     requirement = _requirement(requirement_code)
     if application.status not in ATTACHABLE:
         raise InvalidState(
@@ -167,7 +168,8 @@ def bundle_document_attach(
     *, actor, bundle: Bundle, requirement_code, upload
 ) -> tuple[Document, list[Application]]:
     """Give a document once: it serves every application of the bundle that still takes documents
-    and requires it."""
+    and requires it, given by a member of the bundle's business (else a 404, as for its reads)."""
+    selectors.bundle_get(user=actor, bundle_id=bundle.pk)
     requirement = _requirement(requirement_code)
     applications = list(
         Application.objects.select_for_update()

@@ -32,6 +32,7 @@ from permits.models import (
     ReviewStage,
     Tier,
 )
+from permits.services.applications import lock_for_applicant
 from permits.services.assignment import enter_review, pick_official
 from permits.services.permits import permit_issue
 from permits.workflow import By, check_version, lock, transition
@@ -289,8 +290,8 @@ def application_resubmit(
 ) -> Application:
     """The applicant answers an information request: the clock resumes, the due date moves by the
     working days the file waited on them."""
+    application = lock_for_applicant(actor, application_id)
     body = clean_text(message, "message", required=False)
-    application = lock(application_id)
     check_version(application, version)
     now = now or timezone.now()
     changes: dict[str, Any] = {"paused_at": None}

@@ -1,8 +1,9 @@
 """The applicant's applications: drafts, transitions, documents and the message thread.
 
 Thin: parse the input, call a service or a selector, render. Visibility is the selectors' business
-(a foreign application is a 404); acting as the applicant needs membership of its business, and an
-official who sees the file but is not of it is told so (403 `not_the_applicant`).
+(a foreign application is a 404, before the input is looked at); who may act as the applicant is the
+services' (a member of its business: an official who sees the file but is not of it is told so, 403
+`not_the_applicant`), so an admin action or a task calling a service is held to the same rule.
 """
 
 from __future__ import annotations
@@ -101,7 +102,7 @@ class ApplicationDetailView(APIView):
         responses={200: ApplicationOutput, **errors(400, 401, 403, 404, 409)},
     )
     def patch(self, request, pk: int):
-        application = selectors.application_get_for_applicant(user=request.user, application_id=pk)
+        application = selectors.application_get(user=request.user, application_id=pk)
         data = valid_input(ApplicationUpdateInput, request.data)
         services.application_update(
             actor=request.user,
@@ -125,7 +126,7 @@ class ApplicationSubmitView(APIView):
         responses={200: ApplicationOutput, **errors(400, 401, 403, 404, 409)},
     )
     def post(self, request, pk: int):
-        application = selectors.application_get_for_applicant(user=request.user, application_id=pk)
+        application = selectors.application_get(user=request.user, application_id=pk)
         data = valid_input(VersionInput, request.data)
         services.application_submit(
             actor=request.user, application_id=application.pk, version=data.get("version")
@@ -142,7 +143,7 @@ class ApplicationWithdrawView(APIView):
         responses={200: ApplicationOutput, **errors(400, 401, 403, 404, 409)},
     )
     def post(self, request, pk: int):
-        application = selectors.application_get_for_applicant(user=request.user, application_id=pk)
+        application = selectors.application_get(user=request.user, application_id=pk)
         data = valid_input(WithdrawInput, request.data)
         services.application_withdraw(
             actor=request.user,
@@ -181,7 +182,7 @@ class ApplicationDocumentsView(generics.ListAPIView):
     )
     @idempotent
     def post(self, request, pk: int):
-        application = selectors.application_get_for_applicant(user=request.user, application_id=pk)
+        application = selectors.application_get(user=request.user, application_id=pk)
         data = valid_input(DocumentInput, request.data)
         document = application_document_attach(
             actor=request.user,
@@ -246,7 +247,7 @@ class ApplicationMessagesView(generics.ListAPIView):
     )
     @idempotent
     def post(self, request, pk: int):
-        application = selectors.application_get_for_applicant(user=request.user, application_id=pk)
+        application = selectors.application_get(user=request.user, application_id=pk)
         data = valid_input(MessageInput, request.data)
         message = services.message_post(actor=request.user, application_id=application.pk, body=data["body"])
         return Response(MessageOutput(message).data, status=status.HTTP_201_CREATED)

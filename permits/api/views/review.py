@@ -140,7 +140,7 @@ class ResubmitView(APIView):
         responses={200: ApplicationOutput, **errors(400, 401, 403, 404, 409)},
     )
     def post(self, request, pk: int):
-        application = selectors.application_get_for_applicant(user=request.user, application_id=pk)
+        application = selectors.application_get(user=request.user, application_id=pk)
         data = valid_input(ResubmitInput, request.data)
         services.application_resubmit(
             actor=request.user,
