@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef
 
+from council.errors import CouncilErrorCode
 from council.models import Council, CouncilMember, CouncilRole
 from portal.api.errors import Forbidden
 
@@ -38,14 +39,18 @@ def is_officer(user, council: Council | int) -> bool:
 def require_member(user, council: Council | int) -> CouncilMember:
     seat = seat_of(user, council)
     if seat is None:
-        raise Forbidden("Only a member of this council may do this.", code="not_council_member")
+        raise Forbidden(
+            "Only a member of this council may do this.", code=CouncilErrorCode.NOT_COUNCIL_MEMBER
+        )
     return seat
 
 
 def require_officer(user, council: Council | int) -> CouncilMember:
     seat = require_member(user, council)
     if seat.role not in OFFICER_ROLES:
-        raise Forbidden("Only the council's chair or secretary may do this.", code="not_council_officer")
+        raise Forbidden(
+            "Only the council's chair or secretary may do this.", code=CouncilErrorCode.NOT_COUNCIL_OFFICER
+        )
     return seat
 
 

@@ -8,7 +8,10 @@ class CouncilConfig(AppConfig):
 
     def ready(self):
         from council.access import holds_a_seat
+        from council.errors import CouncilErrorCode
         from portal.accounts.selectors import Role, role_source_register
+        from portal.api.errors import error_codes_register
 
         # portal/ sits below the council and cannot ask it; the council tells it who holds a seat.
         role_source_register(role=Role.COUNCIL_MEMBER, holds=holds_a_seat)
+        error_codes_register(CouncilErrorCode)

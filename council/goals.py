@@ -38,12 +38,13 @@ from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from council.errors import CouncilErrorCode
 from council.metrics import day_bounds, share
 from council.models import Goal, GoalMeasurement
 from council.models.reports import EARLIEST_DATE, LATEST_DATE
 from permits.models import ActivityCategory, Application, ApplicationStatus, Permit, Tier
 from portal.accounts.models import Authority, Business
-from portal.api.errors import ErrorCode, ValidationFailed
+from portal.api.errors import ValidationFailed
 from portal.api.exceptions import DATABASE_UNAVAILABLE
 
 logger = logging.getLogger(__name__)
@@ -332,7 +333,7 @@ def with_latest_measurement(goals, *, on: dt.date):
     )
 
 
-def _goal_error(code: ErrorCode, detail: str) -> dict[str, str]:
+def _goal_error(code: CouncilErrorCode, detail: str) -> dict[str, str]:
     return {"code": code.value, "detail": detail}
 
 
@@ -340,7 +341,7 @@ def _dates_error(goal: Goal) -> dict[str, str] | None:
     if date_in_range(goal.baseline_date) and date_in_range(goal.deadline):
         return None
     return _goal_error(
-        ErrorCode.GOAL_DATES_OUT_OF_RANGE,
+        CouncilErrorCode.GOAL_DATES_OUT_OF_RANGE,
         f"The goal's baseline date and deadline must lie between {EARLIEST_DATE.isoformat()} and "
         f"{LATEST_DATE.isoformat()}; correct the goal to see its progress.",
     )
@@ -350,7 +351,7 @@ def _failed(goal: Goal, error: Exception) -> dict[str, str]:
     if isinstance(error, DATABASE_UNAVAILABLE):
         raise error  # not this goal's fault: the whole request is unavailable (503)
     logger.warning("goal %s (%s): metric not computed: %r", goal.pk, goal.metric, error)
-    return _goal_error(ErrorCode.GOAL_METRIC_FAILED, "The goal's metric could not be computed.")
+    return _goal_error(CouncilErrorCode.GOAL_METRIC_FAILED, "The goal's metric could not be computed.")
 
 
 def _aggregate(spec: Metric, aggregates: dict) -> dict:

@@ -15,6 +15,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from council.errors import CouncilErrorCode
 from council.models import (
     AccountabilityReport,
     Concern,
@@ -118,7 +119,7 @@ CONCERNS = Transitions(
     initial=C.OPEN,
     subject=lambda concern: "The concern",
     refuse=lambda concern, to: InvalidState(
-        "This concern has already been answered.", code="already_answered"
+        "This concern has already been answered.", code=CouncilErrorCode.ALREADY_ANSWERED
     ),
 )
 
@@ -143,7 +144,9 @@ REPORT_TRANSITIONS: dict[tuple[str, str], Move] = {
 
 
 def _refuse_published(report: AccountabilityReport, to: str = R.PUBLISHED) -> InvalidState:
-    return InvalidState("This report is published; its figures are frozen.", code="report_published")
+    return InvalidState(
+        "This report is published; its figures are frozen.", code=CouncilErrorCode.REPORT_PUBLISHED
+    )
 
 
 REPORTS = Transitions(

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from permits.errors import PermitErrorCode
 from permits.models import (
     OPEN_STATUSES,
     ActivityCategory,
@@ -77,7 +78,7 @@ def finder(*, activity_codes: Iterable[str]) -> QuerySet[LicenceType]:
     if unknown:
         raise ValidationFailed(
             f"Unknown activity code: {', '.join(unknown)}.",
-            code="unknown_activity",
+            code=PermitErrorCode.UNKNOWN_ACTIVITY,
             fields={"activity": [f"Unknown activity code: {code}." for code in unknown]},
         )
     ids = LicenceType.objects.filter(activities__code__in=codes).values("id")
@@ -191,7 +192,9 @@ def application_get_for_applicant(*, user, application_id: int) -> Application:
     """
     application = application_get(user=user, application_id=application_id)
     if application.business_id not in business_ids_for(user):
-        raise Forbidden("Only the applicant business acts on its application.", code="not_the_applicant")
+        raise Forbidden(
+            "Only the applicant business acts on its application.", code=PermitErrorCode.NOT_THE_APPLICANT
+        )
     return application
 
 
@@ -377,7 +380,9 @@ def review_queue(*, user, tier: str | None = None, status: str | None = None, as
     their clearance, oldest first. Served by the partial indexes on (authority, submitted_at, id)."""
     official = official_profile_for(user)
     if official is None:
-        raise Forbidden("The review queue is for officials of an authority.", code="not_an_official")
+        raise Forbidden(
+            "The review queue is for officials of an authority.", code=PermitErrorCode.NOT_AN_OFFICIAL
+        )
     queue = Application.objects.filter(
         Q(status__in=OPEN_STATUSES) | Q(post_check_pending=True),
         authority_id=official.authority_id,
@@ -408,9 +413,11 @@ def application_for_official(*, user, application_id: int) -> Application:
     application = application_get(user=user, application_id=application_id)
     official = official_profile_for(user)
     if official is None or official.authority_id != application.authority_id:
-        raise Forbidden("Only officials of the issuing authority work on this file.", code="not_an_official")
+        raise Forbidden(
+            "Only officials of the issuing authority work on this file.", code=PermitErrorCode.NOT_AN_OFFICIAL
+        )
     if not Application.objects.filter(pk=application.pk).filter(_official_sees(official, user)).exists():
-        raise Forbidden("You are linked to this business.", code="conflict_of_interest")
+        raise Forbidden("You are linked to this business.", code=PermitErrorCode.CONFLICT_OF_INTEREST)
     return application
 
 
@@ -422,7 +429,9 @@ def conflicts_visible_to(user):
     """An official sees their own declarations; a supervisor, those of their whole authority."""
     official = official_profile_for(user)
     if official is None:
-        raise Forbidden("Conflicts of interest are declared by officials.", code="not_an_official")
+        raise Forbidden(
+            "Conflicts of interest are declared by officials.", code=PermitErrorCode.NOT_AN_OFFICIAL
+        )
     rows = ConflictOfInterest.objects.select_related("official", "business", "recorded_by")
     if official.is_supervisor:
         return rows.filter(official__official_profile__authority_id=official.authority_id)

@@ -16,6 +16,7 @@ from typing import Any
 from django.utils import timezone
 
 from permits.deadlines import next_moment, permit_next_moment
+from permits.errors import PermitErrorCode
 from permits.models import Application, ApplicationStatus, Permit, PermitStatus, PostCheckStatus
 from portal.api.errors import Conflict, InvalidState
 from portal.workflow import Move, Notice, Transitions, move_by
@@ -228,7 +229,7 @@ POST_CHECKS = Transitions(
     initial=(C.NOT_SAMPLED, C.PENDING),
     field="post_check_status",
     refuse=lambda permit, to: InvalidState(
-        f"Permit {permit.number} has no pending post-issue check.", code="no_pending_check"
+        f"Permit {permit.number} has no pending post-issue check.", code=PermitErrorCode.NO_PENDING_CHECK
     ),
     on_move=_clear_mirror,
 )

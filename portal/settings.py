@@ -292,6 +292,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # The default enum hook, then Error.code's list of every error code (portal.api.schema).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.api.schema.error_code_enum",
+    ],
     "ENUM_NAME_OVERRIDES": {
         # Clearance and risk tier share their values (an official reviews up to their clearance).
         "TierEnum": "permits.models.risk.Tier",

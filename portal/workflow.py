@@ -18,7 +18,7 @@ from typing import Any
 
 from django.db import models, transaction
 
-from portal.api.errors import DomainError, Forbidden, InvalidState
+from portal.api.errors import DomainError, ErrorCode, Forbidden, InvalidState
 from portal.audit.services import record
 from portal.notifications.services import notify
 
@@ -51,7 +51,7 @@ def _refused(transitions: Transitions, obj: models.Model, to: str) -> DomainErro
     return InvalidState(
         f"{transitions.subject(obj)} is {choices(transitions.state(obj)).label.lower()}; "
         f"it cannot become {choices(to).label.lower()}.",
-        code="invalid_transition",
+        code=ErrorCode.INVALID_TRANSITION,
     )
 
 

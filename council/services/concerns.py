@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from council import workflow
 from council.access import officers_of, require_member
+from council.errors import CouncilErrorCode
 from council.models import Concern, ConcernDisposition, ConcernStatus, Council, CouncilScope
 from permits.calendar import add_working_days
 from permits.models import LicenceType
@@ -38,7 +39,7 @@ def require_entrepreneur(user) -> list[int]:
     if not business_ids:
         raise Forbidden(
             "Only someone who acts for a business (an entrepreneur or its API client) may raise a concern.",
-            code="not_an_entrepreneur",
+            code=CouncilErrorCode.NOT_AN_ENTREPRENEUR,
         )
     return business_ids
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from council import workflow
 from council.access import require_officer
+from council.errors import CouncilErrorCode
 from council.goals import METRICS, REPORTED, council_goals_progress, validate_dates, validate_goal
 from council.metrics import DEFINITIONS, application_metrics, concern_metrics, consultation_metrics
 from council.models import (
@@ -35,7 +36,7 @@ from council.models import (
     GoalMeasurement,
     ReportStatus,
 )
-from portal.api.errors import Conflict, DomainError, ErrorCode, InvalidState, ValidationFailed
+from portal.api.errors import Conflict, DomainError, InvalidState, ValidationFailed
 from portal.api.exceptions import DATABASE_UNAVAILABLE
 from portal.api.inputs import clean_text
 from portal.audit.services import record
@@ -53,7 +54,7 @@ class ReportMetricsFailed(DomainError):
     traceback. The request saved nothing, so repeating it after the fault is fixed is safe."""
 
     status_code = 500
-    default_code = ErrorCode.REPORT_METRICS_FAILED
+    default_code = CouncilErrorCode.REPORT_METRICS_FAILED
 
 
 def report_metrics(*, council: Council, period_start: dt.date, period_end: dt.date) -> dict[str, Any]:
@@ -125,7 +126,9 @@ def report_create(
     if AccountabilityReport.objects.filter(
         council=council, period_start=period_start, period_end=period_end
     ).exists():
-        raise Conflict("This council already has a report for this period.", code="report_exists")
+        raise Conflict(
+            "This council already has a report for this period.", code=CouncilErrorCode.REPORT_EXISTS
+        )
     report = AccountabilityReport(
         council=council, period_start=period_start, period_end=period_end, created_by=actor
     )
@@ -158,7 +161,7 @@ def _refuse_running(report: AccountabilityReport, now: dt.datetime) -> None:
     if timezone.localdate(now) <= report.period_end:
         raise InvalidState(
             f"The period runs until {report.period_end.isoformat()}; publish it once it has ended.",
-            code=ErrorCode.PERIOD_NOT_ENDED,
+            code=CouncilErrorCode.PERIOD_NOT_ENDED,
         )
 
 
@@ -305,14 +308,16 @@ def goal_measurement_record(
     if spec is None or spec.kind != REPORTED:
         raise ValidationFailed(
             "This goal's metric is computed from the portal's data; it takes no measurements.",
-            code="goal_metric_computed",
+            code=CouncilErrorCode.GOAL_METRIC_COMPUTED,
         )
     validate_dates(measured_on=measured_on)
     if measured_on > timezone.localdate():
         raise ValidationFailed(fields={"measured_on": ["Must not be in the future."]})
     source = clean_text(source, "source", max_length=300)
     if goal.measurements.filter(measured_on=measured_on).exists():
-        raise Conflict("This goal already has a measurement for that day.", code="measurement_exists")
+        raise Conflict(
+            "This goal already has a measurement for that day.", code=CouncilErrorCode.MEASUREMENT_EXISTS
+        )
     measurement = GoalMeasurement.objects.create(
         goal=goal, measured_on=measured_on, value=value, source=source, recorded_by=actor
     )

@@ -10,12 +10,13 @@ from django.utils import timezone
 
 from permits import selectors
 from permits.deadlines import due_moment, reminder_moment
+from permits.errors import PermitErrorCode
 from permits.models import Application, ApplicationStatus, Bundle, LicenceType, Message, Tier
 from permits.risk import answers_errors, assess, base_tier_reason
 from permits.services.assignment import start_review
 from permits.services.permits import permit_issue
 from permits.workflow import By, check_version, lock, transition
-from portal.api.errors import InvalidState, ValidationFailed
+from portal.api.errors import ErrorCode, InvalidState, ValidationFailed
 from portal.api.inputs import clean_text
 from portal.audit.services import record
 
@@ -37,7 +38,7 @@ def licence_type_for_code(code: Any, *, field: str = "licence_type") -> LicenceT
     if licence_type is None:
         raise ValidationFailed(
             f"Unknown licence type: {code}.",
-            code="unknown_licence_type",
+            code=PermitErrorCode.UNKNOWN_LICENCE_TYPE,
             fields={field: [f"Unknown licence type: {code}."]},
         )
     return licence_type
@@ -100,7 +101,7 @@ def application_update(
     check_version(application, version)
     if application.status != S.DRAFT:
         raise InvalidState(
-            f"{application.reference} is no longer a draft; it cannot be edited.", code="not_draft"
+            f"{application.reference} is no longer a draft; it cannot be edited.", code=ErrorCode.NOT_DRAFT
         )
     if not isinstance(answers, dict):
         raise ValidationFailed(fields={"answers": ["Expected an object of answers keyed by question."]})
@@ -129,7 +130,9 @@ def submit_locked(
     """
     missing = selectors.completeness(application)
     if missing:
-        raise ValidationFailed(incomplete_detail(application, missing), code="incomplete", fields=missing)
+        raise ValidationFailed(
+            incomplete_detail(application, missing), code=PermitErrorCode.INCOMPLETE, fields=missing
+        )
     _check_answers(application.licence_type, application.answers, require_all=True)
     licence_type = application.licence_type
     assessment = assess(
@@ -193,7 +196,7 @@ def application_submit(
     if application.status != S.DRAFT:
         raise InvalidState(
             f"{application.reference} is {application.get_status_display().lower()}; only a draft can be submitted.",
-            code="invalid_transition",
+            code=ErrorCode.INVALID_TRANSITION,
         )
     return submit_locked(application, actor=actor, rule_set=selectors.current_rule_set(), now=now)
 
@@ -222,7 +225,9 @@ def message_post(*, actor, application_id: int, body: Any) -> Message:
     application = lock_for_applicant(actor, application_id)
     body = clean_text(body, "body", max_length=MAX_MESSAGE_LENGTH)
     if application.status == S.DRAFT:
-        raise InvalidState("Submit the application before writing to the authority.", code="not_submitted")
+        raise InvalidState(
+            "Submit the application before writing to the authority.", code=PermitErrorCode.NOT_SUBMITTED
+        )
     message = Message.objects.create(
         application=application, author=actor, body=body.strip(), created_at=timezone.now()
     )

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from permits import selectors
+from permits.errors import PermitErrorCode
 from permits.models import Application, ApplicationStatus, Bundle
 from permits.risk import answers_errors
 from permits.services.applications import application_create, incomplete_detail, submit_locked
@@ -40,7 +41,7 @@ def bundle_create(*, actor, business, licence_type_codes: Any, answers: Any) -> 
     if unknown:
         raise ValidationFailed(
             f"Unknown licence type: {', '.join(unknown)}.",
-            code="unknown_licence_type",
+            code=PermitErrorCode.UNKNOWN_LICENCE_TYPE,
             fields={"licence_types": [f"Unknown licence type: {code}." for code in unknown]},
         )
     licence_types = [found[code] for code in codes]
@@ -80,14 +81,14 @@ def bundle_submit(*, actor, bundle: Bundle, now: dt.datetime | None = None) -> B
         .order_by("id")
     )
     if not drafts:
-        raise InvalidState("Nothing left to submit in this bundle.", code="nothing_to_submit")
+        raise InvalidState("Nothing left to submit in this bundle.", code=PermitErrorCode.NOTHING_TO_SUBMIT)
     missing = {application.reference: selectors.completeness(application) for application in drafts}
     missing = {reference: items for reference, items in missing.items() if items}
     if missing:
         by_application = {a.reference: a for a in drafts}
         raise ValidationFailed(
             " ".join(incomplete_detail(by_application[ref], items) for ref, items in missing.items()),
-            code="incomplete",
+            code=PermitErrorCode.INCOMPLETE,
             fields={
                 f"{ref}.{key}": values for ref, items in missing.items() for key, values in items.items()
             },

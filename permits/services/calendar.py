@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import connection, transaction
 
 from permits.calendar import FIRST_YEAR, LAST_YEAR, YearLoad, statute_rows_sync, statutory_holidays
+from permits.errors import PermitErrorCode
 from permits.models import Holiday
 from portal.api.errors import ValidationFailed
 from portal.audit.services import record
@@ -23,7 +24,7 @@ def calendar_year_load(*, actor, year: int) -> YearLoad:
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise ValidationFailed(
             f"The calendar covers {FIRST_YEAR} to {LAST_YEAR}.",
-            code="invalid_year",
+            code=PermitErrorCode.INVALID_YEAR,
             fields={"year": [f"Between {FIRST_YEAR} and {LAST_YEAR}."]},
         )
     with connection.cursor() as cursor:

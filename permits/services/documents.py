@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from permits import selectors
+from permits.errors import PermitErrorCode
 from permits.models import (
     Application,
     ApplicationDocument,
@@ -76,7 +77,7 @@ def _inspect(upload) -> tuple[str, str, int]:
     """(content type, sha256, size) of an upload, refusing empty, oversized and unknown files."""
     size = upload.size or 0
     if size == 0:
-        raise ValidationFailed(fields={"file": ["The file is empty."]}, code="empty_file")
+        raise ValidationFailed(fields={"file": ["The file is empty."]}, code=PermitErrorCode.EMPTY_FILE)
     limit = settings.PORTAL_MAX_UPLOAD_BYTES
     if size > limit:
         raise TooLarge(f"The file is {size} bytes; the limit is {limit} bytes.")
@@ -85,7 +86,7 @@ def _inspect(upload) -> tuple[str, str, int]:
     if content_type is None:
         raise ValidationFailed(
             "Only PDF, PNG and JPEG files are accepted (recognised from their content).",
-            code="unsupported_file_type",
+            code=PermitErrorCode.UNSUPPORTED_FILE_TYPE,
             fields={"file": ["Only PDF, PNG and JPEG files are accepted."]},
         )
     upload.seek(0)
@@ -100,7 +101,8 @@ def _requirement(code) -> DocumentRequirement:
     requirement = DocumentRequirement.objects.filter(code=code).first() if isinstance(code, str) else None
     if requirement is None:
         raise ValidationFailed(
-            fields={"requirement": [f"Unknown document requirement: {code}."]}, code="unknown_requirement"
+            fields={"requirement": [f"Unknown document requirement: {code}."]},
+            code=PermitErrorCode.UNKNOWN_REQUIREMENT,
         )
     return requirement
 
@@ -141,12 +143,12 @@ def application_document_attach(*, actor, application_id: int, requirement_code,
     if application.status not in ATTACHABLE:
         raise InvalidState(
             f"{application.reference} is {application.get_status_display().lower()}; documents cannot be added now.",
-            code="documents_closed",
+            code=PermitErrorCode.DOCUMENTS_CLOSED,
         )
     if not application.licence_type.required_documents.filter(pk=requirement.pk).exists():
         raise ValidationFailed(
             fields={"requirement": [f"{application.licence_type.code} does not ask for {requirement.code}."]},
-            code="not_required",
+            code=PermitErrorCode.NOT_REQUIRED,
         )
     document = _store(actor=actor, business=application.business, requirement=requirement, upload=upload)
     _link([application], document)
@@ -179,7 +181,7 @@ def bundle_document_attach(
     if not applications:
         raise ValidationFailed(
             fields={"requirement": [f"No open application of this bundle asks for {requirement.code}."]},
-            code="not_required",
+            code=PermitErrorCode.NOT_REQUIRED,
         )
     document = _store(actor=actor, business=bundle.business, requirement=requirement, upload=upload)
     _link(applications, document)

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from permits.calendar import add_working_days
 from permits.deadlines import permit_next_moment
+from permits.errors import PermitErrorCode
 from permits.models import (
     Application,
     Permit,
@@ -130,11 +131,14 @@ def _issuing_official(permit: Permit, actor) -> OfficialProfile:
         user=actor, authority_id=permit.licence_type.authority_id
     ).first()
     if profile is None:
-        raise Forbidden("Only officials of the issuing authority act on this permit.", code="not_an_official")
+        raise Forbidden(
+            "Only officials of the issuing authority act on this permit.",
+            code=PermitErrorCode.NOT_AN_OFFICIAL,
+        )
     if Clearance.rank(profile.clearance) < Clearance.rank(permit.application.risk_tier or Tier.LOW):
-        raise Forbidden("Your clearance is below this permit's tier.", code="clearance_too_low")
+        raise Forbidden("Your clearance is below this permit's tier.", code=PermitErrorCode.CLEARANCE_TOO_LOW)
     if is_linked(actor, permit.holder_id):
-        raise Forbidden("You are linked to this business.", code="conflict_of_interest")
+        raise Forbidden("You are linked to this business.", code=PermitErrorCode.CONFLICT_OF_INTEREST)
     return profile
 
 

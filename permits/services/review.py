@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from permits import selectors
 from permits.calendar import add_working_days, working_days_between
+from permits.errors import PermitErrorCode
 from permits.models import (
     OPEN_STATUSES,
     Application,
@@ -38,7 +39,7 @@ from permits.services.permits import permit_issue
 from permits.workflow import By, check_version, lock, transition
 from portal.accounts.models import Business, Clearance, ConflictOfInterest, OfficialProfile, User
 from portal.accounts.selectors import is_linked, linked_business_q
-from portal.api.errors import Conflict, Forbidden, InvalidState, ValidationFailed
+from portal.api.errors import Conflict, ErrorCode, Forbidden, InvalidState, ValidationFailed
 from portal.api.inputs import clean_text
 from portal.audit.services import record
 from portal.notifications.services import notify
@@ -61,14 +62,18 @@ def check_official_of(application: Application, actor, *, supervisor: bool = Fal
     its state is looked at, so the applicant hears "officials only", not that the file is taken."""
     profile = OfficialProfile.objects.filter(user=actor, authority_id=application.authority_id).first()
     if supervisor and (profile is None or not profile.is_supervisor):
-        raise Forbidden("Only a supervisor of the authority reassigns files.", code="not_a_supervisor")
+        raise Forbidden(
+            "Only a supervisor of the authority reassigns files.", code=PermitErrorCode.NOT_A_SUPERVISOR
+        )
     if profile is None:
         raise Forbidden(
-            "Only officials of the issuing authority review this application.", code="not_an_official"
+            "Only officials of the issuing authority review this application.",
+            code=PermitErrorCode.NOT_AN_OFFICIAL,
         )
     if has_conflict(actor, application.business_id):
         raise Forbidden(
-            "You are linked to this business; another official must act on it.", code="conflict_of_interest"
+            "You are linked to this business; another official must act on it.",
+            code=PermitErrorCode.CONFLICT_OF_INTEREST,
         )
     return profile
 
@@ -77,10 +82,13 @@ def check_may_review(application: Application, user, *, stage: str) -> OfficialP
     """Refuse (403 with a clear code) anyone who may not act on this file at this stage."""
     profile = check_official_of(application, user)
     if Clearance.rank(profile.clearance) < Clearance.rank(selectors.required_clearance(application, stage)):
-        raise Forbidden("Your clearance is below this application's tier.", code="clearance_too_low")
+        raise Forbidden(
+            "Your clearance is below this application's tier.", code=PermitErrorCode.CLEARANCE_TOO_LOW
+        )
     if stage == ReviewStage.SECOND and selectors.first_reviewer_id(application) == user.pk:
         raise Forbidden(
-            "The second review must be done by a different official (four eyes).", code="four_eyes"
+            "The second review must be done by a different official (four eyes).",
+            code=PermitErrorCode.FOUR_EYES,
         )
     return profile
 
@@ -122,7 +130,7 @@ def check_order(application: Application, user, *, reason: str, claiming: bool =
     if not reason.strip():
         raise InvalidState(
             f"{older.reference} has waited longer; handle it first, or give `out_of_order_reason`.",
-            code="out_of_order",
+            code=PermitErrorCode.OUT_OF_ORDER,
         )
     record(
         actor=user,
@@ -142,7 +150,8 @@ def _locked_for_official(
     check_official_of(application, actor, supervisor=supervisor)
     if application.status in (S.APPROVED, S.REJECTED, S.WITHDRAWN):
         raise Conflict(
-            f"{application.reference} is already {application.get_status_display().lower()}.", code="conflict"
+            f"{application.reference} is already {application.get_status_display().lower()}.",
+            code=ErrorCode.CONFLICT,
         )
     check_version(application, version)
     return application
@@ -186,19 +195,21 @@ def application_decide(
     if decision == "reject" and act is None and req is None:
         raise ValidationFailed(
             "A rejection must name the legal act or the requirement it rests on.",
-            code="basis_required",
+            code=PermitErrorCode.BASIS_REQUIRED,
             fields={"legal_basis": ["Name the legal act (or the requirement) the rejection rests on."]},
         )
     application = _locked_for_official(application_id, actor, version)
     if application.status not in WAITING_ON_OFFICIAL:
         raise InvalidState(
             f"{application.reference} is {application.get_status_display().lower()}; it cannot be decided now.",
-            code="invalid_transition",
+            code=ErrorCode.INVALID_TRANSITION,
         )
     stage = _stage_of(application)
     check_may_review(application, actor, stage=stage)
     if application.assigned_to_id != actor.pk:
-        raise Forbidden(f"{application.reference} is assigned to someone else.", code="not_assigned")
+        raise Forbidden(
+            f"{application.reference} is assigned to someone else.", code=PermitErrorCode.NOT_ASSIGNED
+        )
     check_order(application, actor, reason=out_of_order_reason)
     now = now or timezone.now()
     approved = decision == "approve"
@@ -264,7 +275,9 @@ def application_request_info(
     application = _locked_for_official(application_id, actor, version)
     check_may_review(application, actor, stage=_stage_of(application))
     if application.assigned_to_id != actor.pk:
-        raise Forbidden(f"{application.reference} is assigned to someone else.", code="not_assigned")
+        raise Forbidden(
+            f"{application.reference} is assigned to someone else.", code=PermitErrorCode.NOT_ASSIGNED
+        )
     check_order(application, actor, reason=out_of_order_reason)
     now = now or timezone.now()
     Message.objects.create(application=application, author=actor, body=body, created_at=now)
@@ -325,7 +338,9 @@ def application_claim(*, actor, application_id: int, out_of_order_reason: str = 
     """Take a file that no one could be assigned to (oldest first, unless a reason is given)."""
     application = _locked_for_official(application_id, actor, None)
     if application.assigned_to_id is not None or application.status not in OPEN_STATUSES:
-        raise InvalidState(f"{application.reference} is not waiting for an official.", code="not_claimable")
+        raise InvalidState(
+            f"{application.reference} is not waiting for an official.", code=PermitErrorCode.NOT_CLAIMABLE
+        )
     stage = _stage_of(application)
     check_may_review(application, actor, stage=stage)
     check_order(application, actor, reason=out_of_order_reason, claiming=True)
@@ -394,7 +409,8 @@ def application_reassign(*, actor, application_id: int, to_username: Any, reason
         )
     if application.assigned_to_id == target.pk:
         raise InvalidState(
-            f"{application.reference} is already assigned to {target.username}.", code="already_assigned"
+            f"{application.reference} is already assigned to {target.username}.",
+            code=PermitErrorCode.ALREADY_ASSIGNED,
         )
     return _assign_in_place(
         application, actor=actor, to=target, reason=reason, action="application.reassigned"
@@ -419,7 +435,7 @@ def conflict_declare(
     """Record a link between an official and a business, and take that business's open files off them."""
     reason = clean_text(reason, "reason")
     if ConflictOfInterest.objects.filter(official=official, business=business).exists():
-        raise InvalidState("This link is already recorded.", code="already_declared")
+        raise InvalidState("This link is already recorded.", code=PermitErrorCode.ALREADY_DECLARED)
     conflict = ConflictOfInterest.objects.create(
         official=official, business=business, reason=reason, source=source, recorded_by=actor
     )
@@ -455,7 +471,7 @@ def files_off_linked_official(*, actor, official: User, business, event: str, re
 def require_official(user) -> OfficialProfile:
     profile = selectors.official_or_none(user)
     if profile is None:
-        raise Forbidden("This is for officials of an authority.", code="not_an_official")
+        raise Forbidden("This is for officials of an authority.", code=PermitErrorCode.NOT_AN_OFFICIAL)
     return profile
 
 
@@ -469,7 +485,9 @@ def business_by_id(business_id: int):
 def official_of_same_authority(*, supervisor: OfficialProfile, username: str) -> User:
     """A supervisor records a link found for an official of their own authority."""
     if not supervisor.is_supervisor:
-        raise Forbidden("Only a supervisor records a link for another official.", code="not_a_supervisor")
+        raise Forbidden(
+            "Only a supervisor records a link for another official.", code=PermitErrorCode.NOT_A_SUPERVISOR
+        )
     profile = OfficialProfile.objects.filter(
         user__username=username, authority_id=supervisor.authority_id
     ).first()

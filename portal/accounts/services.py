@@ -123,7 +123,7 @@ def business_create(
 def membership_add(*, actor: User | None, user: User, business: Business, role: str) -> Membership:
     if Membership.objects.filter(user=user, business=business).exists():
         raise ValidationFailed(
-            f"{user.username} is already a member of {business.name}.", code="already_member"
+            f"{user.username} is already a member of {business.name}.", code=ErrorCode.ALREADY_MEMBER
         )
     membership = Membership(user=user, business=business, role=role)
     _full_clean(membership, exclude=["user", "business"])
@@ -205,7 +205,7 @@ def official_appoint(
 ) -> OfficialProfile:
     """Make a user an official of an authority with a clearance (one authority per official)."""
     if OfficialProfile.objects.filter(user=user).exists():
-        raise ValidationFailed(f"{user.username} is already an official.", code="already_official")
+        raise ValidationFailed(f"{user.username} is already an official.", code=ErrorCode.ALREADY_OFFICIAL)
     if clearance not in Clearance.values:
         raise ValidationFailed(fields={"clearance": [f"Choose one of {', '.join(Clearance.values)}."]})
     profile = OfficialProfile.objects.create(

@@ -30,11 +30,29 @@ class ErrorCode(models.TextChoices):
     ACCOUNT_LOCKED = "account_locked", _("Too many failed sign-ins; the account is locked for a while.")
     SERVER_ERROR = "server_error", _("Something went wrong on our side; the error was logged.")
     UNAVAILABLE = "unavailable", _("The service is briefly unavailable; retry shortly.")
-    # council: reports and goals
-    PERIOD_NOT_ENDED = "period_not_ended", _("The report's period has not ended yet.")
-    REPORT_METRICS_FAILED = "report_metrics_failed", _("The report's figures could not be computed.")
-    GOAL_DATES_OUT_OF_RANGE = "goal_dates_out_of_range", _("The goal's dates are outside the allowed range.")
-    GOAL_METRIC_FAILED = "goal_metric_failed", _("The goal's metric could not be computed.")
+    # Shared by several domains (and portal's own workflow, accounts, webhooks, idempotency).
+    INVALID_TRANSITION = "invalid_transition", _("The object cannot move to that status from this one.")
+    NOT_DRAFT = "not_draft", _("Only a draft can be edited.")
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused", _("The Idempotency-Key was used for another request.")
+    NOT_AN_API_CLIENT = "not_an_api_client", _("This is for API clients.")
+    ALREADY_MEMBER = "already_member", _("The user is already a member of this business.")
+    ALREADY_OFFICIAL = "already_official", _("The user is already an official.")
+
+
+# The domain apps' own code enums (permits.errors.PermitErrorCode, council.errors.CouncilErrorCode),
+# registered from their AppConfig.ready: portal sits below them and cannot import them, yet the
+# schema's Error.code lists every code a client may see.
+_DOMAIN_ERROR_CODES: list[type[models.TextChoices]] = []
+
+
+def error_codes_register(codes: type[models.TextChoices]) -> None:
+    if codes not in _DOMAIN_ERROR_CODES:
+        _DOMAIN_ERROR_CODES.append(codes)
+
+
+def error_code_enums() -> tuple[type[models.TextChoices], ...]:
+    """ErrorCode first, then each registered domain enum."""
+    return (ErrorCode, *_DOMAIN_ERROR_CODES)
 
 
 class DomainError(Exception):
@@ -48,7 +66,7 @@ class DomainError(Exception):
 
     def __init__(self, detail: str | None = None, *, code: str | None = None, fields: dict | None = None):
         self.code = str(code or self.default_code)
-        self.detail = str(detail) if detail is not None else ErrorCode(self.default_code).label
+        self.detail = str(detail) if detail is not None else str(self.default_code.label)
         self.fields = fields
         super().__init__(self.detail)
 

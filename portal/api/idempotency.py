@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework.response import Response
 
-from portal.api.errors import Conflict, ValidationFailed
+from portal.api.errors import Conflict, ErrorCode, ValidationFailed
 from portal.api.models import IdempotencyRecord
 from portal.audit.services import record as audit_record
 
@@ -81,7 +81,7 @@ def idempotent(handler):
                 if record.fingerprint != fingerprint:
                     raise Conflict(
                         "This Idempotency-Key was used for a different request.",
-                        code="idempotency_key_reused",
+                        code=ErrorCode.IDEMPOTENCY_KEY_REUSED,
                     )
                 if record.status_code:
                     replay = Response(record.body, status=record.status_code)

@@ -6,6 +6,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_field, inline_serializer
 from rest_framework import serializers
 
+from portal.api.errors import error_code_enums
+
 
 @extend_schema_field(
     {
@@ -37,6 +39,15 @@ ErrorOutput = inline_serializer(
         ),
     },
 )
+
+
+def error_code_enum(result, generator, request, public):
+    """Postprocessing hook: `Error.code` lists every code of `ErrorCode` and of the domain enums that
+    registered at start-up. Run after drf-spectacular's enum hook, so the list stays inline on `Error`
+    rather than becoming a component of its own."""
+    codes = [str(code) for enum in error_code_enums() for code in enum]
+    result["components"]["schemas"]["Error"]["properties"]["code"]["enum"] = codes
+    return result
 
 
 ERROR_DESCRIPTIONS = {

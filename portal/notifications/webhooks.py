@@ -17,7 +17,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from portal.api.errors import Forbidden, ValidationFailed
+from portal.api.errors import ErrorCode, Forbidden, ValidationFailed
 from portal.audit.services import record
 from portal.notifications.events import Event
 from portal.notifications.models import Notification, WebhookDelivery, WebhookSubscription
@@ -115,7 +115,7 @@ def sign(secret: str, body: bytes) -> str:
 def subscription_create(*, actor, url: str, events: list[str]) -> WebhookSubscription:
     client = getattr(actor, "api_client", None)
     if client is None:
-        raise Forbidden("Webhooks belong to API clients.", code="not_an_api_client")
+        raise Forbidden("Webhooks belong to API clients.", code=ErrorCode.NOT_AN_API_CLIENT)
     check_url(url)
     unknown = sorted(set(events) - set(Event.values))
     if unknown:

@@ -10,6 +10,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from council.errors import CouncilErrorCode
 from council.models import Concern, ConcernStatus
 from council.services.concerns import concern_respond
 from permits.models import Holiday
@@ -210,7 +211,7 @@ def test_a_concern_is_answered_only_once(council, client_for):
 
     # then
     assert response.status_code == 409
-    assert response.json()["code"] == "already_answered"
+    assert response.json()["code"] == CouncilErrorCode.ALREADY_ANSWERED
     concern.refresh_from_db()
     assert (concern.disposition, concern.responded_by) == ("accepted_for_review", plain_member(council))
     assert AuditEvent.objects.count() == events

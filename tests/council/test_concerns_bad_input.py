@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from council.models import Concern
+from portal.api.errors import ErrorCode
 from portal.audit.models import AuditEvent
 from portal.notifications.models import Notification
 from tests.council.concerns_factories import ChairFactory, NationalCouncilFactory, raised
@@ -59,7 +60,7 @@ def test_bad_concern_input_is_a_400_naming_the_field(council, client_for, change
 
     # then
     assert response.status_code == 400, response.json()
-    assert response.json()["code"] == "invalid"
+    assert response.json()["code"] == ErrorCode.INVALID
     assert list(response.json()["fields"]) == [field]
     assert written() == before
 

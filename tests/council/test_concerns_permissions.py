@@ -34,7 +34,9 @@ from django.urls import resolve
 from rest_framework.test import APIClient
 
 from council.api.concerns import urlpatterns as concerns_urlpatterns
+from council.errors import CouncilErrorCode
 from council.models import Concern
+from portal.api.errors import ErrorCode
 from portal.audit.models import AuditEvent
 from portal.notifications.models import Notification
 from tests import matrix
@@ -214,8 +216,13 @@ EXPECTED: dict[str, tuple[int | str, ...]] = {
 }
 # fmt: on
 
-ERROR_CODES = {401: "not_authenticated", 404: "not_found"}
-NAMED_CODES = {"e": "not_an_entrepreneur", "m": "not_council_member", "a": "already_answered", "i": "invalid"}
+ERROR_CODES = {401: ErrorCode.NOT_AUTHENTICATED, 404: ErrorCode.NOT_FOUND}
+NAMED_CODES = {
+    "e": CouncilErrorCode.NOT_AN_ENTREPRENEUR,
+    "m": CouncilErrorCode.NOT_COUNCIL_MEMBER,
+    "a": CouncilErrorCode.ALREADY_ANSWERED,
+    "i": ErrorCode.INVALID,
+}
 
 
 def expectation(cell: int | str) -> tuple[int, str | None]:

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from council.models import Consultation, CouncilRole
 from council.services import consultations as services
-from portal.api.errors import ValidationFailed
+from portal.api.errors import ErrorCode, ValidationFailed
 from tests.council.consultations_factories import (
     ConsultationFactory,
     answer,
@@ -96,7 +96,7 @@ def test_a_bad_consultation_is_a_400_naming_the_field(officer_client, changes, f
 
     # then
     assert response.status_code == 400, response.json()
-    assert response.json()["code"] == "invalid"
+    assert response.json()["code"] == ErrorCode.INVALID
     assert field in response.json()["fields"]
     assert not Consultation.objects.exists()
 
@@ -312,7 +312,7 @@ def test_the_csv_of_a_missing_consultation_is_a_json_404(api_client):
 
     # then
     assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
+    assert response.json()["code"] == ErrorCode.NOT_FOUND
 
 
 # --- idempotency ---------------------------------------------------------------------------------

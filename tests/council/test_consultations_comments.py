@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from council.errors import CouncilErrorCode
 from council.models import CommentResponse, CouncilRole, Disposition
 from council.services import consultations as services
 from portal.api.errors import Forbidden, InvalidState, ValidationFailed
@@ -199,7 +200,7 @@ def test_answering_again_updates_the_answer_until_the_outcome():
     # then
     reply = CommentResponse.objects.get(comment=comment)
     assert (reply.disposition, reply.reason) == (Disposition.PARTLY_ACCEPTED, "Raised to 20.")
-    assert final.value.code == "outcome_published"
+    assert final.value.code == CouncilErrorCode.OUTCOME_PUBLISHED
     audits = AuditEvent.objects.filter(action="council.comment_answered").order_by("id")
     assert [a.data["previous"] for a in audits] == [None, {"disposition": "noted", "reason": ""}]
 
@@ -212,7 +213,7 @@ def test_only_council_members_answer():
     # when / then
     with pytest.raises(Forbidden) as refused:
         answer(comment, by=outsider)
-    assert refused.value.code == "not_council_member"
+    assert refused.value.code == CouncilErrorCode.NOT_COUNCIL_MEMBER
     assert not CommentResponse.objects.exists()
 
 

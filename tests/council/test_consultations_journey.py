@@ -11,6 +11,7 @@ import io
 import pytest
 import time_machine
 
+from council.errors import CouncilErrorCode
 from council.models import CouncilRole
 from portal.audit.models import AuditEvent
 from portal.notifications.models import Notification
@@ -111,7 +112,7 @@ def test_draft_to_published_outcome_through_the_api(api_client, client_for):
         # then: refused, naming the unanswered comments
         ids = sorted([str(first.json()["id"]), str(second.json()["id"])])
         assert refused.status_code == 409
-        assert refused.json()["code"] == "unanswered_comments"
+        assert refused.json()["code"] == CouncilErrorCode.UNANSWERED_COMMENTS
         assert sorted(refused.json()["fields"]["comments"]) == ids
 
         # when: a member answers both, and the secretary publishes

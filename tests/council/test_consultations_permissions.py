@@ -31,6 +31,7 @@ from django.urls import resolve
 from rest_framework.test import APIClient
 
 from council.api.consultations import urlpatterns as consultation_urlpatterns
+from council.errors import CouncilErrorCode
 from council.models import (
     Comment,
     CommentResponse,
@@ -40,6 +41,7 @@ from council.models import (
     CouncilSubscription,
     Outcome,
 )
+from portal.api.errors import ErrorCode
 from portal.audit.models import AuditEvent
 from portal.notifications.models import Notification
 from tests import matrix
@@ -381,16 +383,16 @@ EXPECTED: dict[str, tuple[int | str, ...]] = {
 # The url names this matrix covers (a coverage test checks them against the routes).
 ROUTES = sorted({pattern.name for pattern in consultation_urlpatterns})
 
-ERROR_CODES = {401: "not_authenticated", 404: "not_found"}
+ERROR_CODES = {401: ErrorCode.NOT_AUTHENTICATED, 404: ErrorCode.NOT_FOUND}
 NAMED_CODES = {
-    "m": "not_council_member",
-    "o": "not_council_officer",
-    "a": "not_comment_author",
-    "t": "invalid_transition",
-    "d": "not_draft",
-    "n": "consultation_not_open",
-    "p": "outcome_published",
-    "u": "unanswered_comments",
+    "m": CouncilErrorCode.NOT_COUNCIL_MEMBER,
+    "o": CouncilErrorCode.NOT_COUNCIL_OFFICER,
+    "a": CouncilErrorCode.NOT_COMMENT_AUTHOR,
+    "t": ErrorCode.INVALID_TRANSITION,
+    "d": ErrorCode.NOT_DRAFT,
+    "n": CouncilErrorCode.CONSULTATION_NOT_OPEN,
+    "p": CouncilErrorCode.OUTCOME_PUBLISHED,
+    "u": CouncilErrorCode.UNANSWERED_COMMENTS,
 }
 
 
@@ -456,6 +458,8 @@ def test_permission_matrix(world, client_for, endpoint, caller, cell):
     else:
         assert body["code"] == code, body
         assert set(body) == (
-            {"code", "detail", "fields"} if code == "unanswered_comments" else {"code", "detail"}
+            {"code", "detail", "fields"}
+            if code == CouncilErrorCode.UNANSWERED_COMMENTS
+            else {"code", "detail"}
         )
         assert snapshot() == before

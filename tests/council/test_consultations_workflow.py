@@ -11,9 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from council import workflow
+from council.errors import CouncilErrorCode
 from council.models import Consultation, ConsultationStatus, CouncilRole, Outcome
 from council.services import consultations as services
-from portal.api.errors import Forbidden, InvalidState, ValidationFailed
+from portal.api.errors import ErrorCode, Forbidden, InvalidState, ValidationFailed
 from portal.audit.models import AuditEvent
 from tests.council.consultations_factories import (
     DAY,
@@ -58,7 +59,7 @@ def test_every_other_move_is_refused_and_changes_nothing(current, to):
         workflow.transition(locked, to, actor=None, now=timezone.now())
 
     # then
-    assert refused.value.code == "invalid_transition"
+    assert refused.value.code == ErrorCode.INVALID_TRANSITION
     assert Consultation.objects.get(pk=consultation.pk).status == current
     assert AuditEvent.objects.count() == events
 
@@ -94,7 +95,7 @@ def test_officers_cannot_open_or_close_from_the_wrong_state(trait, service):
     # when / then
     with pytest.raises(InvalidState) as refused:
         service(actor=officer_of(consultation.council), consultation_id=consultation.pk)
-    assert refused.value.code == "invalid_transition"
+    assert refused.value.code == ErrorCode.INVALID_TRANSITION
 
 
 @pytest.mark.parametrize("trait", ["draft", "open", "published"])
@@ -107,7 +108,7 @@ def test_an_outcome_is_published_only_from_closed(trait):
         services.outcome_publish(
             actor=officer_of(consultation.council), consultation_id=consultation.pk, summary="Done."
         )
-    assert refused.value.code == "invalid_transition"
+    assert refused.value.code == ErrorCode.INVALID_TRANSITION
     assert Outcome.objects.filter(consultation=consultation).count() == (1 if trait == "published" else 0)
 
 
@@ -151,7 +152,7 @@ def test_a_draft_past_its_closing_time_cannot_be_opened():
         services.consultation_open(
             actor=officer_of(consultation.council), consultation_id=consultation.pk, now=later
         )
-    assert refused.value.code == "closing_time_passed"
+    assert refused.value.code == CouncilErrorCode.CLOSING_TIME_PASSED
 
 
 def test_a_plain_member_may_not_move_a_consultation():
@@ -162,7 +163,7 @@ def test_a_plain_member_may_not_move_a_consultation():
     # when / then
     with pytest.raises(Forbidden) as refused:
         services.consultation_open(actor=member, consultation_id=consultation.pk)
-    assert refused.value.code == "not_council_officer"
+    assert refused.value.code == CouncilErrorCode.NOT_COUNCIL_OFFICER
 
 
 def test_the_final_version_defaults_to_the_latest_and_may_be_named():
@@ -199,7 +200,7 @@ def test_no_text_version_after_the_outcome():
             consultation_id=consultation.pk,
             sections=[{"number": "1", "text": "Late."}],
         )
-    assert refused.value.code == "outcome_published"
+    assert refused.value.code == CouncilErrorCode.OUTCOME_PUBLISHED
 
 
 def test_the_outcome_lists_the_unanswered_comments():
@@ -216,7 +217,7 @@ def test_the_outcome_lists_the_unanswered_comments():
         )
 
     # then
-    assert refused.value.code == "unanswered_comments"
+    assert refused.value.code == CouncilErrorCode.UNANSWERED_COMMENTS
     assert refused.value.fields == {"comments": [str(waiting.pk)]}
     assert str(waiting.pk) in refused.value.detail
     assert Consultation.objects.get(pk=consultation.pk).status == S.CLOSED
@@ -231,7 +232,7 @@ def test_editing_is_for_drafts_only():
         services.consultation_update(
             actor=officer_of(consultation.council), consultation_id=consultation.pk, changes={"title": "New"}
         )
-    assert refused.value.code == "not_draft"
+    assert refused.value.code == ErrorCode.NOT_DRAFT
 
 
 def test_a_draft_edit_keeps_the_period_valid():

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from council.models import CouncilRole, HelixSector
+from portal.api.errors import ErrorCode
 from tests.factories import CouncilFactory, CouncilMemberFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +54,7 @@ def test_an_unknown_council_is_a_404(api_client):
     response = api_client.get(f"{URL}999999/")
 
     assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
+    assert response.json()["code"] == ErrorCode.NOT_FOUND
 
 
 def test_an_expired_token_does_not_lock_anyone_out_of_the_public_pages(api_client):

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 
+from council.errors import CouncilErrorCode
 from council.goals import METRICS
 from council.models import AccountabilityReport, CouncilRole, Goal
 from council.services import reports as council_services
@@ -228,7 +229,7 @@ def test_an_old_goal_with_an_extreme_date_is_flagged_and_the_others_computed(cou
     assert listed.status_code == 200, listed.json()
     rows = {row["id"]: row for row in listed.json()["results"]}
     assert rows[broken.pk]["status"] == "error"
-    assert rows[broken.pk]["error"]["code"] == "goal_dates_out_of_range"
+    assert rows[broken.pk]["error"]["code"] == CouncilErrorCode.GOAL_DATES_OUT_OF_RANGE
     assert rows[broken.pk]["progress_percent"] is None and rows[broken.pk]["value"] is None
     assert (rows[sound.pk]["value"], rows[sound.pk]["progress_percent"], rows[sound.pk]["error"]) == (
         1,
@@ -239,7 +240,7 @@ def test_an_old_goal_with_an_extreme_date_is_flagged_and_the_others_computed(cou
     assert created.status_code == 201, created.json()
     assert refreshed.status_code == 200, refreshed.json()
     goals = {row["id"]: row for row in refreshed.json()["metrics"]["goals"]}
-    assert goals[broken.pk]["error"]["code"] == "goal_dates_out_of_range"
+    assert goals[broken.pk]["error"]["code"] == CouncilErrorCode.GOAL_DATES_OUT_OF_RANGE
     assert goals[sound.pk]["value"] == 1
     # and the public page of the published report says the goal was not computed
     assert published.status_code == 200, published.json()
@@ -296,7 +297,7 @@ def test_a_metric_failing_during_report_create_saves_nothing(council, secretary,
 
     # then: a clear error, no report, no audit event, and the key is free for a retry
     assert response.status_code == 500
-    assert response.json()["code"] == "report_metrics_failed"
+    assert response.json()["code"] == CouncilErrorCode.REPORT_METRICS_FAILED
     assert "nothing was saved" in response.json()["detail"]
     assert not AccountabilityReport.objects.exists()
     assert not AuditEvent.objects.filter(action="council.report_created").exists()

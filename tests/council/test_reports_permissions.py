@@ -31,8 +31,10 @@ from django.urls import resolve
 from rest_framework.test import APIClient
 
 from council.api.reports import urlpatterns as reports_urlpatterns
+from council.errors import CouncilErrorCode
 from council.models import AccountabilityReport, CouncilRole, Goal, GoalMeasurement
 from council.services.reports import report_create, report_publish
+from portal.api.errors import ErrorCode
 from portal.audit.models import AuditEvent
 from portal.notifications.models import Notification
 from tests import matrix
@@ -281,12 +283,12 @@ EXPECTED: dict[str, tuple[int | str, ...]] = {
 }
 # fmt: on
 
-ERROR_CODES = {401: "not_authenticated", 404: "not_found"}
+ERROR_CODES = {401: ErrorCode.NOT_AUTHENTICATED, 404: ErrorCode.NOT_FOUND}
 NAMED_CODES = {
-    "m": "not_council_member",
-    "o": "not_council_officer",
-    "p": "report_published",
-    "c": "goal_metric_computed",
+    "m": CouncilErrorCode.NOT_COUNCIL_MEMBER,
+    "o": CouncilErrorCode.NOT_COUNCIL_OFFICER,
+    "p": CouncilErrorCode.REPORT_PUBLISHED,
+    "c": CouncilErrorCode.GOAL_METRIC_COMPUTED,
 }
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 import time_machine
 
+from council.errors import CouncilErrorCode
 from council.models import AccountabilityReport, CouncilRole, ReportStatus
 from council.services.reports import report_create, report_publish
 from portal.api.errors import InvalidState
@@ -55,7 +56,7 @@ def test_a_report_whose_period_is_running_is_not_published(april, secretary, cli
 
     # then
     assert response.status_code == 409, response.json()
-    assert response.json()["code"] == "period_not_ended"
+    assert response.json()["code"] == CouncilErrorCode.PERIOD_NOT_ENDED
     assert "2026-04-30" in response.json()["detail"]
     report = AccountabilityReport.objects.get(pk=april.pk)
     assert (report.status, report.published_at, report.commentary) == (ReportStatus.DRAFT, None, "")
@@ -79,7 +80,7 @@ def test_the_service_judges_the_period_by_the_now_it_is_given(april, secretary):
     # when / then: the same call refused on the period's last day and accepted the day after
     with pytest.raises(InvalidState) as refused:
         report_publish(actor=secretary, report_id=april.pk, commentary="x", now=local(2026, 4, 30, 18))
-    assert refused.value.code == "period_not_ended"
+    assert refused.value.code == CouncilErrorCode.PERIOD_NOT_ENDED
 
     published = report_publish(actor=secretary, report_id=april.pk, commentary="x", now=local(2026, 5, 2, 9))
     assert published.status == ReportStatus.PUBLISHED

@@ -13,10 +13,12 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from permits.errors import PermitErrorCode
 from permits.models import Application, Comparison, Holiday, HolidayKind, Tier
 from permits.services.applications import application_submit, message_post
 from permits.services.catalogue import risk_rule_add, rule_set_publish
 from permits.services.documents import application_document_attach
+from portal.api.errors import ErrorCode
 from portal.audit.models import AuditEvent
 from portal.notifications.models import Notification
 from tests.factories import EntrepreneurFactory, MembershipFactory, UserFactory
@@ -225,7 +227,7 @@ def test_create_for_a_business_the_caller_is_not_a_member_of_is_404(owner_client
 
     # then
     assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
+    assert response.json()["code"] == ErrorCode.NOT_FOUND
     assert not Application.objects.exists()
 
 
@@ -238,7 +240,7 @@ def test_create_with_an_unknown_licence_type_is_400(owner_client, business):
     # then
     assert response.status_code == 400
     body = response.json()
-    assert body["code"] == "unknown_licence_type"
+    assert body["code"] == PermitErrorCode.UNKNOWN_LICENCE_TYPE
     assert "licence_type" in body["fields"]
     assert not Application.objects.exists()
 
@@ -263,7 +265,7 @@ def test_create_with_an_invalid_answer_names_the_answer(owner_client, business, 
     # then
     assert response.status_code == 400
     body = response.json()
-    assert body["code"] == "invalid"
+    assert body["code"] == ErrorCode.INVALID
     assert list(body["fields"]) == [field]
     assert not Application.objects.exists()
 
@@ -276,7 +278,7 @@ def test_create_needs_authentication(api_client, business, medium_type):
 
     # then
     assert response.status_code == 401
-    assert response.json()["code"] == "not_authenticated"
+    assert response.json()["code"] == ErrorCode.NOT_AUTHENTICATED
 
 
 # --- edit ------------------------------------------------------------------------------------
@@ -347,7 +349,7 @@ def test_patch_after_submission_is_409_not_draft(owner, owner_client, business, 
 
     # then
     assert response.status_code == 409
-    assert response.json()["code"] == "not_draft"
+    assert response.json()["code"] == ErrorCode.NOT_DRAFT
     application.refresh_from_db()
     assert application.answers == {"expected_attendance": 40}
 
@@ -368,7 +370,7 @@ def test_patch_with_a_stale_version_is_409_conflict(owner, owner_client, busines
 
     # then
     assert response.status_code == 409
-    assert response.json()["code"] == "conflict"
+    assert response.json()["code"] == ErrorCode.CONFLICT
     application.refresh_from_db()
     assert application.answers == {"expected_attendance": 50}
     assert application.version == 2
@@ -387,7 +389,7 @@ def test_patch_of_another_entrepreneurs_application_is_404(
 
     # then
     assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
+    assert response.json()["code"] == ErrorCode.NOT_FOUND
     application.refresh_from_db()
     assert application.answers == {"expected_attendance": 40}
 
@@ -401,7 +403,7 @@ def test_get_of_another_entrepreneurs_application_is_404(client_for, owner, busi
 
     # then
     assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
+    assert response.json()["code"] == ErrorCode.NOT_FOUND
 
 
 # --- list ------------------------------------------------------------------------------------
@@ -490,7 +492,7 @@ def test_list_with_a_bad_filter_value_is_400(owner_client, params):
     # then
     assert response.status_code == 400
     body = response.json()
-    assert body["code"] == "invalid"
+    assert body["code"] == ErrorCode.INVALID
     assert list(body["fields"]) == list(params)
 
 
@@ -538,7 +540,7 @@ def test_submit_incomplete_lists_missing_documents_and_answers(
     # then
     assert response.status_code == 400
     body = response.json()
-    assert body["code"] == "incomplete"
+    assert body["code"] == PermitErrorCode.INCOMPLETE
     assert body["fields"] == {"documents": ["floor-plan"], "answers": ["expected_attendance"]}
     application.refresh_from_db()
     assert application.status == "draft"
@@ -689,7 +691,7 @@ def test_submitting_twice_is_409_invalid_transition(owner, owner_client, busines
 
     # then
     assert response.status_code == 409
-    assert response.json()["code"] == "invalid_transition"
+    assert response.json()["code"] == ErrorCode.INVALID_TRANSITION
     application.refresh_from_db()
     assert application.version == 2
 
@@ -703,7 +705,7 @@ def test_submit_with_a_stale_version_is_409_conflict(owner, owner_client, busine
 
     # then
     assert response.status_code == 409
-    assert response.json()["code"] == "conflict"
+    assert response.json()["code"] == ErrorCode.CONFLICT
     application.refresh_from_db()
     assert application.status == "draft"
 
@@ -845,7 +847,7 @@ def test_withdraw_an_approved_application_is_409(owner, owner_client, business, 
 
     # then
     assert response.status_code == 409
-    assert response.json()["code"] == "invalid_transition"
+    assert response.json()["code"] == ErrorCode.INVALID_TRANSITION
     application.refresh_from_db()
     assert application.status == "approved"
 
@@ -879,7 +881,7 @@ def test_message_on_a_draft_is_409_not_submitted(owner, owner_client, business, 
 
     # then
     assert response.status_code == 409
-    assert response.json()["code"] == "not_submitted"
+    assert response.json()["code"] == PermitErrorCode.NOT_SUBMITTED
     assert not application.messages.exists()
 
 

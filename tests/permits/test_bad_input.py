@@ -13,9 +13,11 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
+from permits.errors import PermitErrorCode
 from permits.models import Application, Bundle, Document, Message
 from permits.services.applications import application_create, application_submit
 from permits.services.bundles import bundle_create
+from portal.api.errors import ErrorCode
 from tests.factories import EntrepreneurFactory
 from tests.permits.factories import (
     DocumentRequirementFactory,
@@ -349,7 +351,7 @@ def test_a_malformed_json_body_is_a_parse_error(world, method, template, raw):
     response = getattr(world.client, method)(path, data=raw, content_type="application/json")
 
     # then
-    assert assert_client_error(response)["code"] == "parse_error"
+    assert assert_client_error(response)["code"] == ErrorCode.PARSE_ERROR
 
 
 @pytest.mark.parametrize(("method", "template"), JSON_ROUTES)
@@ -361,7 +363,7 @@ def test_a_body_that_is_not_utf8_is_a_parse_error(world, method, template):
     response = getattr(world.client, method)(world.path(template), data=raw, content_type="application/json")
 
     # then
-    assert assert_client_error(response)["code"] == "parse_error"
+    assert assert_client_error(response)["code"] == ErrorCode.PARSE_ERROR
 
 
 @pytest.mark.parametrize(("method", "template"), JSON_ROUTES)
@@ -391,7 +393,7 @@ def test_an_unexpected_content_type_is_unsupported(world, method, template, cont
 
     # then
     assert response.status_code == 415
-    assert assert_client_error(response)["code"] == "unsupported_media_type"
+    assert assert_client_error(response)["code"] == ErrorCode.UNSUPPORTED_MEDIA_TYPE
 
 
 @pytest.mark.parametrize(("method", "template"), JSON_ROUTES)
@@ -512,7 +514,12 @@ def test_a_bad_upload_is_a_client_error(world, template, case):
     # then
     body = assert_client_error(response)
     assert response.status_code == 400
-    assert body["code"] in {"invalid", "unknown_requirement", "empty_file", "unsupported_file_type"}
+    assert body["code"] in {
+        ErrorCode.INVALID,
+        PermitErrorCode.UNKNOWN_REQUIREMENT,
+        PermitErrorCode.EMPTY_FILE,
+        PermitErrorCode.UNSUPPORTED_FILE_TYPE,
+    }
     assert not Document.objects.exists()
 
 
@@ -572,7 +579,7 @@ def test_a_bad_id_in_the_path_is_not_found(world, method, template, bad_id):
     # then
     body = assert_client_error(response)
     assert response.status_code in {404, 415}
-    assert body["code"] in {"not_found", "unsupported_media_type"}
+    assert body["code"] in {ErrorCode.NOT_FOUND, ErrorCode.UNSUPPORTED_MEDIA_TYPE}
 
 
 @pytest.mark.parametrize(
@@ -589,7 +596,7 @@ def test_a_bad_document_id_of_a_real_application_is_not_found(world, path):
 
     # then
     assert response.status_code == 404
-    assert assert_client_error(response)["code"] == "not_found"
+    assert assert_client_error(response)["code"] == ErrorCode.NOT_FOUND
 
 
 @pytest.mark.parametrize(
@@ -608,7 +615,7 @@ def test_a_bad_public_verification_is_not_found(api_client, number, code):
 
     # then
     assert response.status_code == 404
-    assert assert_client_error(response)["code"] == "not_found"
+    assert assert_client_error(response)["code"] == ErrorCode.NOT_FOUND
 
 
 def test_a_nul_in_the_verification_code_is_a_malformed_query(api_client):
@@ -642,7 +649,7 @@ def test_a_bad_page_is_a_json_not_found(world, path, page):
         assert response.status_code == 200
     else:
         assert response.status_code == 404
-        assert assert_client_error(response)["code"] == "not_found"
+        assert assert_client_error(response)["code"] == ErrorCode.NOT_FOUND
 
 
 @pytest.mark.parametrize("path", LISTS)
@@ -722,7 +729,7 @@ def test_a_bad_catalogue_query_is_a_client_error(api_client, path, query):
 
     # then
     assert response.status_code == 400
-    assert assert_client_error(response)["code"] in {"invalid", "unknown_activity"}
+    assert assert_client_error(response)["code"] in {ErrorCode.INVALID, PermitErrorCode.UNKNOWN_ACTIVITY}
 
 
 # --- hypothesis: arbitrary JSON -------------------------------------------------------------

@@ -7,8 +7,10 @@ import datetime as dt
 import pytest
 import time_machine
 
+from permits.errors import PermitErrorCode
 from permits.models import Application, ApplicationDocument, ApplicationStatus, Bundle, Document, Permit
 from permits.selectors import BundleStatus, bundle_status
+from portal.api.errors import ErrorCode
 from tests.factories import BusinessFactory, EntrepreneurFactory
 from tests.permits.factories import (
     DocumentRequirementFactory,
@@ -145,7 +147,7 @@ def test_unknown_codes_are_each_named(world, client_for):
     # then
     assert response.status_code == 400
     body = response.json()
-    assert body["code"] == "unknown_licence_type"
+    assert body["code"] == PermitErrorCode.UNKNOWN_LICENCE_TYPE
     messages = body["fields"]["licence_types"]
     assert len(messages) == 2
     assert "no-such-type" in messages[0]
@@ -163,7 +165,7 @@ def test_an_empty_licence_type_list_is_refused(world, client_for):
 
     # then
     assert response.status_code == 400
-    assert response.json()["code"] == "invalid"
+    assert response.json()["code"] == ErrorCode.INVALID
     assert "licence_types" in response.json()["fields"]
     assert not Bundle.objects.exists()
 
@@ -178,7 +180,7 @@ def test_a_foreign_business_is_not_found(world, client_for):
 
     # then
     assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
+    assert response.json()["code"] == ErrorCode.NOT_FOUND
     assert not Bundle.objects.exists()
 
 
@@ -290,7 +292,7 @@ def test_a_requirement_no_application_of_the_bundle_asks_for_is_refused(world, c
 
     # then
     assert response.status_code == 400
-    assert response.json()["code"] == "not_required"
+    assert response.json()["code"] == PermitErrorCode.NOT_REQUIRED
     assert "requirement" in response.json()["fields"]
     assert not Document.objects.exists()
 
@@ -305,7 +307,7 @@ def test_an_unknown_requirement_is_refused(world, client_for):
 
     # then
     assert response.status_code == 400
-    assert response.json()["code"] == "unknown_requirement"
+    assert response.json()["code"] == PermitErrorCode.UNKNOWN_REQUIREMENT
     assert not Document.objects.exists()
 
 
@@ -329,7 +331,7 @@ def test_nothing_is_submitted_while_one_child_is_incomplete(world, client_for):
     # then
     assert response.status_code == 400
     body = response.json()
-    assert body["code"] == "incomplete"
+    assert body["code"] == PermitErrorCode.INCOMPLETE
     assert body["fields"] == {
         f"{refs['public-event']}.documents": ["venue-lease"],
         f"{refs['bar-service']}.answers": ["serves_alcohol"],
@@ -388,7 +390,7 @@ def test_submitting_again_has_nothing_to_submit(world, client_for):
 
     # then
     assert response.status_code == 409
-    assert response.json()["code"] == "nothing_to_submit"
+    assert response.json()["code"] == PermitErrorCode.NOTHING_TO_SUBMIT
     assert Permit.objects.count() == 1
 
 
@@ -404,7 +406,7 @@ def test_documents_are_closed_once_every_child_is_submitted(world, client_for):
 
     # then
     assert response.status_code == 400
-    assert response.json()["code"] == "not_required"
+    assert response.json()["code"] == PermitErrorCode.NOT_REQUIRED
     assert Document.objects.count() == 1
 
 
@@ -527,7 +529,7 @@ def test_another_entrepreneur_cannot_reach_the_bundle(world, client_for, method,
 
     # then
     assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
+    assert response.json()["code"] == ErrorCode.NOT_FOUND
     assert Document.objects.count() == 1
     assert set(Application.objects.values_list("status", flat=True)) == {"draft"}
     assert not Permit.objects.exists()

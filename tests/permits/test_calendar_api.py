@@ -10,9 +10,11 @@ import pytest
 from rest_framework.throttling import AnonRateThrottle
 
 from permits.calendar import add_working_days
+from permits.errors import PermitErrorCode
 from permits.models import Holiday, HolidayKind
 from permits.services.calendar import calendar_year_load
 from permits.services.catalogue import holiday_create
+from portal.api.errors import ErrorCode
 
 pytestmark = pytest.mark.django_db
 
@@ -177,7 +179,7 @@ def test_a_missing_or_bad_year_is_a_400_naming_it(api_client, query):
     # then
     assert response.status_code == 400
     body = response.json()
-    assert body["code"] == "invalid_year"
+    assert body["code"] == PermitErrorCode.INVALID_YEAR
     assert "1991 to 2100" in body["detail"]
     assert list(body["fields"]) == ["year"]
 
@@ -211,4 +213,4 @@ def test_is_throttled_like_the_other_public_endpoints(api_client, monkeypatch):
     # then
     assert statuses == [200, 200, 200]
     assert throttled.status_code == 429
-    assert throttled.json()["code"] == "throttled"
+    assert throttled.json()["code"] == ErrorCode.THROTTLED

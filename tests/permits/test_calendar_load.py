@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core import checks
 from django.core.management import CommandError, call_command
 
+from permits.errors import PermitErrorCode
 from permits.models import Holiday, HolidayKind, HolidaySource
 from permits.services.calendar import calendar_year_load
 from permits.services.catalogue import holiday_create
@@ -183,7 +184,7 @@ def test_a_year_the_package_does_not_cover_is_refused(year):
     # when / then
     with pytest.raises(ValidationFailed) as refused:
         calendar_year_load(actor=None, year=year)
-    assert refused.value.code == "invalid_year"
+    assert refused.value.code == PermitErrorCode.INVALID_YEAR
     assert not Holiday.objects.exists()
 
 

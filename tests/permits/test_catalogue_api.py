@@ -9,7 +9,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from permits.errors import PermitErrorCode
 from permits.models import LicenceKind, Tier
+from portal.api.errors import ErrorCode
 from tests.factories import ActivityCategoryFactory, AuthorityFactory
 from tests.permits.factories import (
     DocumentRequirementFactory,
@@ -141,7 +143,7 @@ def test_licence_types_bad_kind_is_a_400_naming_the_field(api_client, catalogue)
     # then
     assert response.status_code == 400
     body = response.json()
-    assert body["code"] == "invalid"
+    assert body["code"] == ErrorCode.INVALID
     assert isinstance(body["detail"], str) and body["detail"]
     assert list(body["fields"]) == ["kind"]
     assert body["fields"]["kind"]
@@ -313,7 +315,7 @@ def test_finder_unknown_activity_is_a_400_naming_the_code(api_client, studio):
     # then
     assert response.status_code == 400
     body = response.json()
-    assert body["code"] == "unknown_activity"
+    assert body["code"] == PermitErrorCode.UNKNOWN_ACTIVITY
     assert "space-tourism" in body["detail"]
     assert list(body["fields"]) == ["activity"]
     assert any("space-tourism" in message for message in body["fields"]["activity"])
@@ -328,7 +330,7 @@ def test_finder_without_an_activity_is_a_400(api_client, studio, query):
     # then
     assert response.status_code == 400
     body = response.json()
-    assert body["code"] == "invalid"
+    assert body["code"] == ErrorCode.INVALID
     assert list(body["fields"]) == ["activity"]
 
 

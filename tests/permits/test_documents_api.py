@@ -10,9 +10,11 @@ import re
 import pytest
 import time_machine
 
+from permits.errors import PermitErrorCode
 from permits.models import ApplicationDocument, Document
 from permits.services.applications import application_submit
 from permits.services.documents import application_document_attach
+from portal.api.errors import ErrorCode
 from portal.audit.models import AuditEvent
 from tests.factories import EntrepreneurFactory
 from tests.permits.factories import (
@@ -154,7 +156,7 @@ def test_a_file_that_is_not_pdf_png_or_jpeg_is_refused(owner_client, application
     # then
     assert response.status_code == 400
     body = response.json()
-    assert body["code"] == "unsupported_file_type"
+    assert body["code"] == PermitErrorCode.UNSUPPORTED_FILE_TYPE
     assert "file" in body["fields"]
     assert not Document.objects.exists()
 
@@ -166,7 +168,7 @@ def test_an_empty_file_is_refused(owner_client, application):
     # then
     assert response.status_code == 400
     body = response.json()
-    assert body["code"] == "empty_file"
+    assert body["code"] == PermitErrorCode.EMPTY_FILE
     assert "file" in body["fields"]
     assert not Document.objects.exists()
 
@@ -181,7 +183,7 @@ def test_a_file_over_the_limit_is_413(settings, owner_client, application):
 
     # then
     assert response.status_code == 413
-    assert response.json()["code"] == "too_large"
+    assert response.json()["code"] == ErrorCode.TOO_LARGE
     assert not Document.objects.exists()
 
 
@@ -205,7 +207,7 @@ def test_an_unknown_requirement_is_400(owner_client, application):
     # then
     assert response.status_code == 400
     body = response.json()
-    assert body["code"] == "unknown_requirement"
+    assert body["code"] == PermitErrorCode.UNKNOWN_REQUIREMENT
     assert "requirement" in body["fields"]
     assert not Document.objects.exists()
 
@@ -220,7 +222,7 @@ def test_a_requirement_the_licence_type_does_not_ask_for_is_400(owner_client, ap
     # then
     assert response.status_code == 400
     body = response.json()
-    assert body["code"] == "not_required"
+    assert body["code"] == PermitErrorCode.NOT_REQUIRED
     assert "requirement" in body["fields"]
     assert not Document.objects.exists()
 
@@ -234,7 +236,7 @@ def test_a_missing_file_field_is_400_naming_file(owner_client, application):
     # then
     assert response.status_code == 400
     body = response.json()
-    assert body["code"] == "invalid"
+    assert body["code"] == ErrorCode.INVALID
     assert "file" in body["fields"]
 
 
@@ -312,7 +314,7 @@ def test_upload_after_submission_of_a_medium_application_is_409(owner, owner_cli
 
     # then
     assert response.status_code == 409
-    assert response.json()["code"] == "documents_closed"
+    assert response.json()["code"] == PermitErrorCode.DOCUMENTS_CLOSED
     assert Document.objects.count() == 2
 
 
@@ -322,7 +324,7 @@ def test_upload_to_another_entrepreneurs_application_is_404(stranger_client, app
 
     # then
     assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
+    assert response.json()["code"] == ErrorCode.NOT_FOUND
     assert not Document.objects.exists()
 
 
@@ -475,9 +477,9 @@ def test_another_entrepreneur_gets_404_for_list_and_download(owner_client, stran
 
     # then
     assert listed.status_code == 404
-    assert listed.json()["code"] == "not_found"
+    assert listed.json()["code"] == ErrorCode.NOT_FOUND
     assert downloaded.status_code == 404
-    assert downloaded.json()["code"] == "not_found"
+    assert downloaded.json()["code"] == ErrorCode.NOT_FOUND
     assert content is None
 
 
@@ -491,7 +493,7 @@ def test_anonymous_gets_401_for_list_and_download(api_client, owner_client, appl
 
     # then
     assert listed.status_code == 401
-    assert listed.json()["code"] == "not_authenticated"
+    assert listed.json()["code"] == ErrorCode.NOT_AUTHENTICATED
     assert downloaded.status_code == 401
     assert content is None
 
@@ -519,4 +521,4 @@ def test_an_unknown_document_id_is_404(owner_client, application):
 
     # then
     assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
+    assert response.json()["code"] == ErrorCode.NOT_FOUND

@@ -48,6 +48,7 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
 from permits.api.urls import urlpatterns as permits_urlpatterns
+from permits.errors import PermitErrorCode
 from permits.models import (
     OPEN_STATUSES as OPEN,
 )
@@ -70,6 +71,7 @@ from permits.services.documents import application_document_attach, bundle_docum
 from permits.services.permits import permit_suspend
 from permits.services.review import application_request_info, conflict_declare, note_add
 from portal.accounts.models import ConflictOfInterest
+from portal.api.errors import ErrorCode
 from portal.audit.models import AuditEvent
 from portal.notifications.models import Notification
 from tests import matrix
@@ -810,16 +812,16 @@ EXPECTED: dict[str, tuple[int | str, ...]] = {
 }
 # fmt: on
 
-ERROR_CODES = {401: "not_authenticated", 404: "not_found"}
+ERROR_CODES = {401: ErrorCode.NOT_AUTHENTICATED, 404: ErrorCode.NOT_FOUND}
 NAMED_CODES = {
-    "o": "not_an_official",
-    "a": "not_assigned",
-    "s": "not_a_supervisor",
-    "n": "not_the_applicant",
-    "c": "conflict_of_interest",
-    "t": "invalid_transition",
-    "l": "not_claimable",
-    "d": "already_declared",
+    "o": PermitErrorCode.NOT_AN_OFFICIAL,
+    "a": PermitErrorCode.NOT_ASSIGNED,
+    "s": PermitErrorCode.NOT_A_SUPERVISOR,
+    "n": PermitErrorCode.NOT_THE_APPLICANT,
+    "c": PermitErrorCode.CONFLICT_OF_INTEREST,
+    "t": ErrorCode.INVALID_TRANSITION,
+    "l": PermitErrorCode.NOT_CLAIMABLE,
+    "d": PermitErrorCode.ALREADY_DECLARED,
 }
 
 
@@ -996,7 +998,7 @@ def test_a_wrong_code_is_answered_exactly_like_an_unknown_number(world, api_clie
     # then
     assert wrong.status_code == missing_code.status_code == unknown.status_code == 404
     assert wrong.json() == missing_code.json() == unknown.json()
-    assert wrong.json()["code"] == "not_found"
+    assert wrong.json()["code"] == ErrorCode.NOT_FOUND
     assert number not in wrong.content.decode()
 
 
@@ -1042,7 +1044,7 @@ def test_public_verification_is_throttled(world, api_client, verify_rate_3_per_m
     # then
     assert statuses == [200, 200, 200]
     assert throttled.status_code == 429
-    assert throttled.json()["code"] == "throttled"
+    assert throttled.json()["code"] == ErrorCode.THROTTLED
     assert "Retry-After" in throttled
 
 
@@ -1057,7 +1059,7 @@ def test_guessing_codes_uses_up_the_verification_rate(world, api_client, verify_
     # then: the guesser is throttled, not told the answer
     assert guesses == [404, 404, 404]
     assert response.status_code == 429
-    assert response.json()["code"] == "throttled"
+    assert response.json()["code"] == ErrorCode.THROTTLED
 
 
 def test_the_throttle_window_reopens_after_a_minute(world, api_client, verify_rate_3_per_minute):
@@ -1090,7 +1092,7 @@ def test_a_document_is_reachable_only_through_the_application_it_belongs_to(worl
 
     # then
     assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
+    assert response.json()["code"] == ErrorCode.NOT_FOUND
 
 
 def test_a_bad_token_is_refused_but_public_verification_ignores_it(world):
@@ -1106,7 +1108,7 @@ def test_a_bad_token_is_refused_but_public_verification_ignores_it(world):
 
     # then: the private list says why; public verification does not look at the token
     assert private.status_code == 401
-    assert private.json()["code"] == "authentication_failed"
+    assert private.json()["code"] == ErrorCode.AUTHENTICATION_FAILED
     assert public.status_code == 200
     assert public.json()["number"] == world.permit.number
 
@@ -1124,6 +1126,6 @@ def test_an_idempotency_key_never_replays_another_callers_answer(world, client_f
 
     # then: they are told the business is not theirs, not shown the owner's application
     assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
+    assert response.json()["code"] == ErrorCode.NOT_FOUND
     assert "Idempotent-Replayed" not in response
     assert first.json()["reference"] not in response.content.decode()

@@ -19,10 +19,12 @@ import pytest
 import time_machine
 from rest_framework.test import APIClient
 
+from permits.errors import PermitErrorCode
 from permits.models import Permit, PermitStatus, PostCheckStatus, Review
 from permits.services.permits import permit_revoke, permit_suspend
 from permits.services.review import conflict_declare
 from permits.workflow import PERMIT_TRANSITIONS
+from portal.api.errors import ErrorCode
 from portal.audit.models import AuditEvent
 from portal.notifications.models import Notification
 from tests.factories import (
@@ -263,7 +265,7 @@ def test_a_move_the_table_does_not_allow_is_a_409(world, permit, client_for, sta
 
     # then: refused, and nothing changed or was recorded
     assert response.status_code == 409
-    assert response.json()["code"] == "invalid_transition"
+    assert response.json()["code"] == ErrorCode.INVALID_TRANSITION
     permit.refresh_from_db()
     assert permit.status == starting
     assert len(events(permit)) == before
@@ -332,7 +334,7 @@ def test_every_action_needs_a_reason(world, sampled, client_for, action, reason)
 
     # then
     assert response.status_code == 400
-    assert response.json()["code"] == "invalid"
+    assert response.json()["code"] == ErrorCode.INVALID
     assert "reason" in response.json()["fields"]
     assert len(events(sampled)) == before
 
@@ -476,7 +478,7 @@ def test_a_second_check_is_a_409(world, sampled, client_for):
 
     # then
     assert second.status_code == 409
-    assert second.json()["code"] == "no_pending_check"
+    assert second.json()["code"] == PermitErrorCode.NO_PENDING_CHECK
     assert Review.objects.filter(application=sampled.application).count() == 1
     sampled.refresh_from_db()
     assert sampled.post_check_status == PostCheckStatus.PASSED
@@ -488,7 +490,7 @@ def test_a_permit_not_drawn_for_a_check_cannot_be_checked(world, permit, client_
 
     # then
     assert response.status_code == 409
-    assert response.json()["code"] == "no_pending_check"
+    assert response.json()["code"] == PermitErrorCode.NO_PENDING_CHECK
     assert not Review.objects.filter(application=permit.application).exists()
 
 
@@ -504,7 +506,7 @@ def test_an_official_linked_to_the_holder_cannot_check_it(world, sampled, client
 
     # then: refused for the linked official; a colleague without a link records it
     assert refused.status_code == 404
-    assert refused.json()["code"] == "not_found"  # a link takes the file away, not only the decision
+    assert refused.json()["code"] == ErrorCode.NOT_FOUND  # a link takes the file away, not only the decision
     assert by_colleague.status_code == 200, by_colleague.json()
     assert Review.objects.get(application=sampled.application).reviewer == world.colleague
 
@@ -524,6 +526,6 @@ def test_an_official_linked_to_the_holder_cannot_act_on_its_permit(world, permit
 
     # then: refused like the check, and the permit is as it was
     assert response.status_code == 404, response.json()
-    assert response.json()["code"] == "not_found"  # a link takes the file away, not only the decision
+    assert response.json()["code"] == ErrorCode.NOT_FOUND  # a link takes the file away, not only the decision
     permit.refresh_from_db()
     assert permit.status == before

@@ -10,13 +10,14 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from permits.errors import PermitErrorCode
 from permits.models import Application, ApplicationStatus, Tier
 from permits.services.review import (
     application_claim,
     application_request_info,
     conflict_declare,
 )
-from portal.api.errors import Forbidden
+from portal.api.errors import ErrorCode, Forbidden
 from portal.audit.models import AuditEvent
 from portal.notifications.models import Notification
 from tests.factories import AuthorityFactory, EntrepreneurFactory, OfficialProfileFactory, UserFactory
@@ -273,8 +274,8 @@ def test_a_low_clearance_official_cannot_claim_a_medium_file(clock, authority, m
 
     # then
     assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
-    assert refused.value.code == "clearance_too_low"
+    assert response.json()["code"] == ErrorCode.NOT_FOUND
+    assert refused.value.code == PermitErrorCode.CLEARANCE_TOO_LOW
     application.refresh_from_db()
     assert (application.status, application.assigned_to) == (ApplicationStatus.SUBMITTED, None)
 
@@ -291,7 +292,7 @@ def test_a_conflicted_official_cannot_claim(clock, authority, medium_type, clien
 
     # then
     assert response.status_code == 404
-    assert response.json()["code"] == "not_found"  # a link takes the file away, not only the decision
+    assert response.json()["code"] == ErrorCode.NOT_FOUND  # a link takes the file away, not only the decision
     application.refresh_from_db()
     assert (application.status, application.assigned_to) == (ApplicationStatus.SUBMITTED, None)
 
@@ -307,7 +308,7 @@ def test_an_assigned_file_cannot_be_claimed(clock, authority, medium_type, clien
 
     # then
     assert response.status_code == 409
-    assert response.json()["code"] == "not_claimable"
+    assert response.json()["code"] == PermitErrorCode.NOT_CLAIMABLE
     application.refresh_from_db()
     assert application.assigned_to == holder
 
@@ -337,7 +338,7 @@ def test_claiming_a_newer_file_while_an_older_eligible_one_waits_needs_a_reason(
 
     # then: refused, naming the file that waited longer (not the ones they may not take)
     assert refused.status_code == 409
-    assert refused.json()["code"] == "out_of_order"
+    assert refused.json()["code"] == PermitErrorCode.OUT_OF_ORDER
     assert older.reference in refused.json()["detail"]
     newer.refresh_from_db()
     assert (newer.status, newer.assigned_to) == (ApplicationStatus.SUBMITTED, None)
@@ -508,6 +509,6 @@ def test_at_second_review_the_first_reviewer_is_never_the_target(clock, authorit
 
     # then
     assert back_to_first.status_code == 403
-    assert back_to_first.json()["code"] == "four_eyes"
+    assert back_to_first.json()["code"] == PermitErrorCode.FOUR_EYES
     assert to_third.status_code == 200, to_third.json()
     assert (to_third.json()["status"], to_third.json()["assigned_to"]) == ("second_review", senior3.username)

@@ -12,8 +12,10 @@ import pytest
 import time_machine
 from django.db import IntegrityError, connection
 
+from permits.errors import PermitErrorCode
 from permits.models import Application, ApplicationStatus, Permit, Review, ReviewOutcome, ReviewStage
 from permits.services.review import application_decide, application_request_info
+from portal.api.errors import ErrorCode
 from portal.audit.models import AuditEvent
 from portal.notifications.models import Notification
 from tests.factories import (
@@ -292,7 +294,7 @@ def test_a_stale_version_is_a_conflict(medium, assignee, client_for):
 
     # then
     assert response.status_code == 409
-    assert response.json()["code"] == "conflict"
+    assert response.json()["code"] == ErrorCode.CONFLICT
     assert current.status_code == 200, current.json()
     assert Review.objects.filter(application=medium).count() == 1
 
@@ -307,7 +309,7 @@ def test_a_decided_application_cannot_be_decided_again(medium, assignee, act, cl
 
     # then
     assert again.status_code == 409
-    assert again.json()["code"] == "conflict"
+    assert again.json()["code"] == ErrorCode.CONFLICT
     medium.refresh_from_db()
     assert medium.status == ApplicationStatus.APPROVED
     assert Review.objects.filter(application=medium).count() == 1
@@ -371,7 +373,7 @@ def test_the_first_reviewer_can_never_decide_the_second_stage(high, seniors, act
     # then
     for response in (approve, reject):
         assert response.status_code == 403
-        assert response.json()["code"] == "four_eyes"
+        assert response.json()["code"] == PermitErrorCode.FOUR_EYES
     high.refresh_from_db()
     assert high.status == ApplicationStatus.SECOND_REVIEW
     assert Review.objects.filter(application=high).count() == 1
@@ -461,7 +463,7 @@ def test_with_no_second_official_the_file_waits_and_an_eligible_official_claims_
 
     # then
     assert own.status_code == 403
-    assert own.json()["code"] == "four_eyes"
+    assert own.json()["code"] == PermitErrorCode.FOUR_EYES
     assert claimed.status_code == 200, claimed.json()
     assert (claimed.json()["status"], claimed.json()["assigned_to"]) == ("second_review", newcomer.username)
     final = decide(client_for(newcomer), application, reason="Confirmed.")
@@ -495,7 +497,7 @@ def test_deciding_the_newer_file_first_needs_a_reason(two_files, client_for):
 
     # then
     assert refused.status_code == 409
-    assert refused.json()["code"] == "out_of_order"
+    assert refused.json()["code"] == PermitErrorCode.OUT_OF_ORDER
     assert older.reference in refused.json()["detail"]
     assert allowed.status_code == 200, allowed.json()
     assert allowed.json()["status"] == "approved"

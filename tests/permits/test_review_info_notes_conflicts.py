@@ -11,9 +11,11 @@ import pytest
 import time_machine
 
 from permits.calendar import add_working_days
+from permits.errors import PermitErrorCode
 from permits.models import Application, ApplicationStatus, Review
 from permits.services.review import application_request_info
 from portal.accounts.models import ConflictOfInterest, ConflictSource
+from portal.api.errors import ErrorCode
 from portal.audit.models import AuditEvent
 from portal.notifications.models import Notification
 from tests.factories import (
@@ -175,7 +177,7 @@ def test_a_file_waiting_on_the_applicant_cannot_be_decided(medium, assignee, cli
 
     # then
     assert response.status_code == 409
-    assert response.json()["code"] == "invalid_transition"
+    assert response.json()["code"] == ErrorCode.INVALID_TRANSITION
     medium.refresh_from_db()
     assert medium.status == ApplicationStatus.INFO_REQUESTED
     assert not Review.objects.exists()
@@ -249,7 +251,7 @@ def test_resubmitting_when_no_information_was_requested_is_refused(medium, owner
 
     # then
     assert response.status_code == 409
-    assert response.json()["code"] == "invalid_transition"
+    assert response.json()["code"] == ErrorCode.INVALID_TRANSITION
     medium.refresh_from_db()
     assert (medium.status, medium.version, medium.due_at) == (ApplicationStatus.IN_REVIEW, version, due)
     assert not medium.messages.exists()
@@ -364,7 +366,7 @@ def test_an_official_declares_a_link_once(assignee, business, client_for):
     )
     assert body["reason"] == "My cousin owns it."
     assert again.status_code == 409
-    assert again.json()["code"] == "already_declared"
+    assert again.json()["code"] == PermitErrorCode.ALREADY_DECLARED
     link = ConflictOfInterest.objects.get()
     assert (link.official, link.recorded_by, link.source) == (assignee, assignee, ConflictSource.DECLARED)
 
@@ -425,7 +427,7 @@ def test_declaring_a_link_hands_the_open_file_to_another_eligible_official(
     # and: the declarer can no longer decide it
     decided = client.post(url(medium, "decide"), {"decision": "approve", "reason": "Fine."})
     assert decided.status_code == 404
-    assert decided.json()["code"] == "not_found"  # a link takes the file away, not only the decision
+    assert decided.json()["code"] == ErrorCode.NOT_FOUND  # a link takes the file away, not only the decision
     assert not Review.objects.exists()
 
 
@@ -446,7 +448,7 @@ def test_declaring_a_link_with_nobody_else_eligible_unassigns_and_tells_the_supe
     assert (told.recipient, told.payload["reference"]) == (supervisor, medium.reference)
     decided = client.post(url(medium, "decide"), {"decision": "approve", "reason": "Fine."})
     assert decided.status_code == 404
-    assert decided.json()["code"] == "not_found"  # a link takes the file away, not only the decision
+    assert decided.json()["code"] == ErrorCode.NOT_FOUND  # a link takes the file away, not only the decision
     assert not Review.objects.exists()
 
 
@@ -506,7 +508,7 @@ def test_a_non_supervisor_cannot_record_a_link_for_someone_else(authority, assig
 
     # then
     assert response.status_code == 403
-    assert response.json()["code"] == "not_a_supervisor"
+    assert response.json()["code"] == PermitErrorCode.NOT_A_SUPERVISOR
     assert not ConflictOfInterest.objects.exists()
 
 

@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 from django.core.management import call_command
 
+from permits.errors import PermitErrorCode
 from permits.models import Review
 from tests.permits.factories import pdf_file
 from tests.permits.test_journey import answers_for, login
@@ -92,7 +93,7 @@ def test_high_risk_needs_two_different_officials(submitted, clock):
         f"/api/v1/applications/{high['id']}/decide/", {"decision": "approve", "reason": "Again."}
     )
     assert again.status_code == 403
-    assert again.json()["code"] == "four_eyes"
+    assert again.json()["code"] == PermitErrorCode.FOUR_EYES
 
     # when: the second official approves
     clock.move_to(WEDNESDAY + dt.timedelta(days=2), tick=False)
@@ -163,7 +164,7 @@ def test_a_rejection_names_its_basis_and_a_permit_can_be_suspended(submitted, cl
 
     # then
     assert bare.status_code == 400
-    assert bare.json()["code"] == "basis_required"
+    assert bare.json()["code"] == PermitErrorCode.BASIS_REQUIRED
     assert rejected.status_code == 200, rejected.json()
     assert rejected.json()["status"] == "rejected"
     assert "The lease has expired." in rejected.json()["decision_reason"]

@@ -22,10 +22,12 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from permits.errors import PermitErrorCode
 from permits.models import Application, ApplicationStatus, Comparison, Tier
 from permits.services.applications import application_withdraw
 from permits.services.catalogue import risk_rule_add, rule_set_publish
 from permits.services.review import application_request_info
+from portal.api.errors import ErrorCode
 from tests.factories import (
     AuthorityFactory,
     CouncilMemberFactory,
@@ -363,7 +365,7 @@ def test_an_invalid_filter_is_a_400_naming_the_parameter(world, client_for, para
     # then
     assert response.status_code == 400
     body = response.json()
-    assert body["code"] == "invalid"
+    assert body["code"] == ErrorCode.INVALID
     assert set(body["fields"]) == named
 
 
@@ -384,7 +386,7 @@ def test_a_caller_who_is_not_an_official_gets_403(world, client_for, who):
 
     # then
     assert response.status_code == 403
-    assert response.json()["code"] == "not_an_official"
+    assert response.json()["code"] == PermitErrorCode.NOT_AN_OFFICIAL
 
 
 def test_an_anonymous_caller_gets_401(world, api_client):
@@ -393,7 +395,7 @@ def test_an_anonymous_caller_gets_401(world, api_client):
 
     # then
     assert response.status_code == 401
-    assert response.json()["code"] == "not_authenticated"
+    assert response.json()["code"] == ErrorCode.NOT_AUTHENTICATED
 
 
 # --- pages and queries ----------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import pytest
 from permits.models import Comparison, RiskRule, RiskRuleSet, RuleSetStatus, Tier
 from permits.selectors import current_rule_set
 from permits.services.catalogue import risk_rule_add, rule_set_create, rule_set_publish
-from portal.api.errors import InvalidState
+from portal.api.errors import ErrorCode, InvalidState
 from tests.factories import MembershipFactory, UserFactory
 from tests.permits.factories import (
     LicenceTypeFactory,
@@ -60,7 +60,7 @@ def test_publishing_freezes_a_rule_set(admin, attendance):
     assert published.published_by == admin
     with pytest.raises(InvalidState) as refused:
         add_crowd_rule(admin, rule_set, raises_to=Tier.HIGH, reason=LARGE_CROWD)
-    assert refused.value.code == "invalid_state"
+    assert refused.value.code == ErrorCode.INVALID_STATE
     assert "v1" in refused.value.detail
     assert RiskRule.objects.filter(rule_set=rule_set).count() == 1
 

@@ -14,6 +14,7 @@ import uuid
 import psycopg
 import pytest
 
+from portal.api.errors import ErrorCode
 from portal.health.tasks import heartbeat
 from tests.processes import (
     OwnPostgres,
@@ -92,7 +93,10 @@ def test_web_beat_and_worker_processes_survive_a_postgresql_restart(own_postgres
         for status, headers, body in (me, login, page, admin):
             assert status == 503, body
             assert headers.get_content_type() == "application/json"
-            assert body == {"code": "unavailable", "detail": "The database is unavailable; retry shortly."}
+            assert body == {
+                "code": ErrorCode.UNAVAILABLE,
+                "detail": "The database is unavailable; retry shortly.",
+            }
             assert int(headers["Retry-After"]) > 0
         status, _, body = health
         assert status == 503

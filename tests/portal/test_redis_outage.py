@@ -21,6 +21,7 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
 from permits.models import Application
+from portal.api.errors import ErrorCode
 from portal.celery import app as celery_app
 from portal.notifications import services
 from portal.notifications.models import Notification
@@ -153,7 +154,7 @@ def test_with_redis_down_the_portal_serves_and_the_notifications_arrive_once_aft
         # then: the throttles still count, here in this process's memory
         assert wrong_passwords == [400, 400, 400]
         assert right_password.status_code == 429
-        assert right_password.json()["code"] == "throttled"
+        assert right_password.json()["code"] == ErrorCode.THROTTLED
         assert wrong_codes == [404, 404, 404]
         assert right_code.status_code == 429
         assert elsewhere.status_code == 200

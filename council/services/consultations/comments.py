@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from council import workflow
 from council.access import require_member, require_officer
+from council.errors import CouncilErrorCode
 from council.models import (
     Comment,
     CommentResponse,
@@ -61,7 +62,9 @@ def comment_post(
     now = now or timezone.now()
     consultation = _lock_consultation_for_comments(consultation_id)
     if consultation.status != S.OPEN:
-        raise InvalidState("The consultation is not open for comments.", code="consultation_not_open")
+        raise InvalidState(
+            "The consultation is not open for comments.", code=CouncilErrorCode.CONSULTATION_NOT_OPEN
+        )
     body = clean_text(body, "body", max_length=MAX_COMMENT)
     number = clean_text(str(section) if section is not None else "", "section", max_length=20)
     current = consultation.versions.order_by("-number").first()
@@ -100,9 +103,11 @@ def comment_edit(*, actor, comment: Comment, body: str, now: dt.datetime | None 
     consultation = _lock_consultation_for_comments(comment.consultation_id)
     comment = Comment.objects.select_for_update(of=("self",)).get(pk=comment.pk)
     if comment.author_id != actor.pk:
-        raise Forbidden("Only its author may edit a comment.", code="not_comment_author")
+        raise Forbidden("Only its author may edit a comment.", code=CouncilErrorCode.NOT_COMMENT_AUTHOR)
     if consultation.status != S.OPEN:
-        raise InvalidState("The consultation has closed; comments are final.", code="consultation_not_open")
+        raise InvalidState(
+            "The consultation has closed; comments are final.", code=CouncilErrorCode.CONSULTATION_NOT_OPEN
+        )
     previous = comment.body
     comment.body = clean_text(body, "body", max_length=MAX_COMMENT)
     comment.updated_at = now
@@ -125,7 +130,9 @@ def comment_respond(
     consultation = _lock_consultation_for_comments(comment.consultation_id)
     require_member(actor, consultation.council_id)
     if consultation.status == S.OUTCOME_PUBLISHED:
-        raise InvalidState("The outcome is published; its answers are final.", code="outcome_published")
+        raise InvalidState(
+            "The outcome is published; its answers are final.", code=CouncilErrorCode.OUTCOME_PUBLISHED
+        )
     if disposition not in Disposition.values:
         raise ValidationFailed(fields={"disposition": [f"One of: {', '.join(Disposition.values)}."]})
     reason = clean_text(
@@ -187,7 +194,7 @@ def outcome_publish(
     if unanswered:
         raise InvalidState(
             f"Every comment needs an answer first; unanswered: {', '.join(unanswered)}.",
-            code="unanswered_comments",
+            code=CouncilErrorCode.UNANSWERED_COMMENTS,
             fields={"comments": unanswered},
         )
     summary = clean_text(summary, "summary", max_length=MAX_SUMMARY)

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from council import workflow
 from council.access import require_officer
+from council.errors import CouncilErrorCode
 from council.models import (
     Comment,
     Consultation,
@@ -28,7 +29,7 @@ from council.models import (
 )
 from permits.models import ActivityCategory, LegalAct
 from portal.accounts.models import User
-from portal.api.errors import InvalidState, ValidationFailed
+from portal.api.errors import ErrorCode, InvalidState, ValidationFailed
 from portal.api.inputs import clean_text
 from portal.audit.services import record
 
@@ -195,7 +196,9 @@ def consultation_update(
     consultation = workflow.lock(consultation_id)
     require_officer(actor, consultation.council_id)
     if consultation.status != S.DRAFT:
-        raise InvalidState("Only a draft can be edited; add a new text version instead.", code="not_draft")
+        raise InvalidState(
+            "Only a draft can be edited; add a new text version instead.", code=ErrorCode.NOT_DRAFT
+        )
     unknown = set(changes) - set(DRAFT_FIELDS)
     if unknown:
         raise ValidationFailed(fields={name: ["This cannot be changed here."] for name in sorted(unknown)})
@@ -241,7 +244,9 @@ def consultation_version_add(
     consultation = workflow.lock(consultation_id)
     require_officer(actor, consultation.council_id)
     if consultation.status == S.OUTCOME_PUBLISHED:
-        raise InvalidState("The outcome is published; the text is final.", code="outcome_published")
+        raise InvalidState(
+            "The outcome is published; the text is final.", code=CouncilErrorCode.OUTCOME_PUBLISHED
+        )
     sections = _clean_sections(sections)
     note = clean_text(note, "note", required=False)
     version = _add_version(consultation, actor=actor, sections=sections, note=note, now=now)
@@ -278,7 +283,7 @@ def _open(consultation: Consultation, *, actor, now: dt.datetime) -> Consultatio
     if consultation.closes_at <= now:
         raise InvalidState(
             "Its closing time has passed; move the closing time before opening it.",
-            code="closing_time_passed",
+            code=CouncilErrorCode.CLOSING_TIME_PASSED,
         )
     # Opened early by an officer: the opening moves to now, so the record says when it really opened.
     changes = {"opens_at": now} if consultation.opens_at > now else {}

@@ -18,6 +18,7 @@ from permits import selectors
 from permits.api.filters import LicenceTypeFilter
 from permits.api.serializers import ActivityOutput, CalendarOutput, FinderItemOutput, LicenceTypeOutput
 from permits.calendar import FIRST_YEAR, LAST_YEAR
+from permits.errors import PermitErrorCode
 from permits.models import HolidaySource, LicenceType
 from portal.api.errors import ValidationFailed
 from portal.api.schema import errors
@@ -95,7 +96,7 @@ def _year(raw: str | None) -> int:
     if raw is None or not raw.strip().isdigit() or not FIRST_YEAR <= int(raw) <= LAST_YEAR:
         raise ValidationFailed(
             f"Name a year from {FIRST_YEAR} to {LAST_YEAR}, as ?year=YYYY.",
-            code="invalid_year",
+            code=PermitErrorCode.INVALID_YEAR,
             fields={"year": [f"A year from {FIRST_YEAR} to {LAST_YEAR}."]},
         )
     return int(raw)

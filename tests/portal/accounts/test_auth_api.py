@@ -15,6 +15,7 @@ from knox.settings import CONSTANTS
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
+from portal.api.errors import ErrorCode
 from portal.audit.models import AuditEvent
 from tests.factories import PASSWORD, UserFactory
 
@@ -93,7 +94,7 @@ def test_wrong_password_is_invalid_credentials_with_fields(api_client):
     # then
     assert response.status_code == 400
     body = response.json()
-    assert body["code"] == "invalid_credentials"
+    assert body["code"] == ErrorCode.INVALID_CREDENTIALS
     assert "fields" in body
     assert isinstance(body["detail"], str) and body["detail"]
     assert AuthToken.objects.count() == 0
@@ -107,7 +108,7 @@ def test_unknown_username_is_the_same_invalid_credentials(api_client):
 
     # then
     assert response.status_code == 400
-    assert response.json()["code"] == "invalid_credentials"
+    assert response.json()["code"] == ErrorCode.INVALID_CREDENTIALS
 
 
 @pytest.mark.parametrize(
@@ -129,7 +130,7 @@ def test_missing_fields_are_invalid_and_named(api_client, payload, missing):
     # then
     assert response.status_code == 400
     body = response.json()
-    assert body["code"] == "invalid"
+    assert body["code"] == ErrorCode.INVALID
     assert set(body["fields"]) == missing
 
 
@@ -142,7 +143,7 @@ def test_inactive_user_is_refused(api_client):
 
     # then
     assert response.status_code == 400
-    assert response.json()["code"] == "invalid_credentials"
+    assert response.json()["code"] == ErrorCode.INVALID_CREDENTIALS
     assert AuthToken.objects.count() == 0
 
 
@@ -158,7 +159,7 @@ def test_token_of_a_user_deactivated_later_stops_working():
 
     # then
     assert response.status_code == 401
-    assert response.json()["code"] == "authentication_failed"
+    assert response.json()["code"] == ErrorCode.AUTHENTICATION_FAILED
 
 
 # --- using a token ------------------------------------------------------------------------------
@@ -172,7 +173,7 @@ def test_no_header_is_not_authenticated(api_client):
 
     # then
     assert response.status_code == 401
-    assert response.json()["code"] == "not_authenticated"
+    assert response.json()["code"] == ErrorCode.NOT_AUTHENTICATED
     assert response["WWW-Authenticate"] == "Token"
 
 
@@ -187,7 +188,7 @@ def test_bad_token_header_is_authentication_failed(header):
 
     # then
     assert response.status_code == 401
-    assert response.json()["code"] == "authentication_failed"
+    assert response.json()["code"] == ErrorCode.AUTHENTICATION_FAILED
 
 
 def test_token_expires_after_ttl_and_use_does_not_extend_it():
@@ -207,7 +208,7 @@ def test_token_expires_after_ttl_and_use_does_not_extend_it():
     # then
     assert just_before.status_code == 200
     assert just_after.status_code == 401
-    assert just_after.json()["code"] == "authentication_failed"
+    assert just_after.json()["code"] == ErrorCode.AUTHENTICATION_FAILED
     assert not AuthToken.objects.filter(user=user).exists()  # knox deletes the expired row
 
 
@@ -274,7 +275,7 @@ def test_logout_without_a_token_is_not_authenticated(api_client, url):
 
     # then
     assert response.status_code == 401
-    assert response.json()["code"] == "not_authenticated"
+    assert response.json()["code"] == ErrorCode.NOT_AUTHENTICATED
 
 
 # --- audit --------------------------------------------------------------------------------------
@@ -390,7 +391,7 @@ def test_login_is_throttled_after_the_configured_rate(api_client, login_rate_3_p
     # then
     assert statuses == [200, 200, 200, 429]
     assert throttled.status_code == 429
-    assert throttled.json()["code"] == "throttled"
+    assert throttled.json()["code"] == ErrorCode.THROTTLED
     assert "Retry-After" in throttled
     assert AuthToken.objects.count() == 3
 
@@ -406,7 +407,7 @@ def test_failed_attempts_count_towards_the_login_throttle(api_client, login_rate
 
     # then
     assert response.status_code == 429
-    assert response.json()["code"] == "throttled"
+    assert response.json()["code"] == ErrorCode.THROTTLED
     assert AuthToken.objects.count() == 0
 
 

@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
 
 from portal.accounts.models import LoginFailure
+from portal.api.errors import ErrorCode
 from portal.audit.models import AuditEvent
 from tests.factories import PASSWORD, UserFactory
 
@@ -74,7 +75,7 @@ def test_a_rotating_forwarded_for_does_not_escape_the_login_throttle(
 
     # then
     assert response.status_code == 429
-    assert response.json()["code"] == "throttled"
+    assert response.json()["code"] == ErrorCode.THROTTLED
     assert AuthToken.objects.count() == 0
 
 
@@ -91,7 +92,7 @@ def test_a_rotating_forwarded_for_does_not_escape_the_verification_throttle(
     # then
     assert guesses == [404, 404, 404]
     assert response.status_code == 429
-    assert response.json()["code"] == "throttled"
+    assert response.json()["code"] == ErrorCode.THROTTLED
 
 
 def test_a_rotating_forwarded_for_does_not_escape_the_anonymous_throttle(
@@ -147,7 +148,7 @@ def test_failures_from_many_addresses_lock_the_account(api_client, lockout_after
     # then: refused, with how long to wait, and the lock is on the audit trail
     assert response.status_code == 429
     body = response.json()
-    assert body["code"] == "account_locked"
+    assert body["code"] == ErrorCode.ACCOUNT_LOCKED
     assert isinstance(body["detail"], str) and body["detail"]
     assert int(response["Retry-After"]) == 15 * 60
     assert AuthToken.objects.count() == 0
@@ -221,7 +222,7 @@ def test_an_unknown_username_locks_with_the_same_answer(api_client, lockout_afte
     # then: the same answers an existing account gets
     assert [a.json()["code"] for a in answers] == ["invalid_credentials"] * 3
     assert response.status_code == 429
-    assert response.json()["code"] == "account_locked"
+    assert response.json()["code"] == ErrorCode.ACCOUNT_LOCKED
     assert AuditEvent.objects.get(action="accounts.account_locked").data["user"] is None
 
 

@@ -18,7 +18,7 @@ from portal.accounts.models import (
     OfficialProfile,
     User,
 )
-from portal.api.errors import ValidationFailed
+from portal.api.errors import ErrorCode, ValidationFailed
 from portal.audit.models import AuditEvent
 from tests.factories import AuthorityFactory, BusinessFactory, UserFactory, valid_bin
 
@@ -64,7 +64,7 @@ def test_business_create_with_bad_bin_names_bin_and_creates_nothing(bad_bin):
         create_business(bin=bad_bin, owner=owner)
 
     # then
-    assert excinfo.value.code == "invalid"
+    assert excinfo.value.code == ErrorCode.INVALID
     assert "bin" in excinfo.value.fields
     assert Business.objects.count() == 0
     assert Membership.objects.count() == 0
@@ -167,7 +167,7 @@ def test_membership_add_twice_is_already_member_and_writes_nothing():
         services.membership_add(actor=None, user=user, business=business, role=MembershipRole.MEMBER)
 
     # then
-    assert excinfo.value.code == "already_member"
+    assert excinfo.value.code == ErrorCode.ALREADY_MEMBER
     assert excinfo.value.status_code == 400
     assert Membership.objects.filter(user=user, business=business).count() == 1
     assert Membership.objects.get(user=user, business=business).role == "owner"
@@ -289,7 +289,7 @@ def test_official_appoint_twice_is_already_official_and_writes_nothing():
         )
 
     # then
-    assert excinfo.value.code == "already_official"
+    assert excinfo.value.code == ErrorCode.ALREADY_OFFICIAL
     assert OfficialProfile.objects.get(user=user).clearance == "low"
     assert new_actions(start) == []
 

@@ -10,7 +10,9 @@ import pytest
 from django.conf import settings
 from django.test import Client, override_settings
 
-UNAVAILABLE = {"code": "unavailable", "detail": "The database is unavailable; retry shortly."}
+from portal.api.errors import ErrorCode
+
+UNAVAILABLE = {"code": ErrorCode.UNAVAILABLE, "detail": "The database is unavailable; retry shortly."}
 
 
 def assert_unavailable(response) -> None:

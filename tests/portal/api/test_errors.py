@@ -4,6 +4,8 @@ import pytest
 from django.test import override_settings
 from rest_framework.test import APIClient
 
+from portal.api.errors import ErrorCode
+
 pytestmark = pytest.mark.django_db
 
 
@@ -13,7 +15,10 @@ def test_unknown_api_path_is_a_json_404(api_client):
 
     # then
     assert response.status_code == 404
-    assert response.json() == {"code": "not_found", "detail": "No API endpoint at /api/v1/no-such-thing/."}
+    assert response.json() == {
+        "code": ErrorCode.NOT_FOUND,
+        "detail": "No API endpoint at /api/v1/no-such-thing/.",
+    }
 
 
 @override_settings(DEBUG=True)
@@ -24,7 +29,7 @@ def test_unknown_api_path_is_json_even_with_debug_on(api_client):
     # then
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
-    assert response.json()["code"] == "not_found"
+    assert response.json()["code"] == ErrorCode.NOT_FOUND
 
 
 def test_a_post_to_no_endpoint_is_a_json_404_even_when_csrf_is_enforced():
@@ -37,7 +42,7 @@ def test_a_post_to_no_endpoint_is_a_json_404_even_when_csrf_is_enforced():
     # then: the JSON 404 the schema documents, not the CSRF middleware's HTML 403
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
-    assert response.json()["code"] == "not_found"
+    assert response.json()["code"] == ErrorCode.NOT_FOUND
 
 
 def test_wrong_method_names_its_code(api_client):
@@ -46,7 +51,7 @@ def test_wrong_method_names_its_code(api_client):
 
     # then
     assert response.status_code == 405
-    assert response.json()["code"] == "method_not_allowed"
+    assert response.json()["code"] == ErrorCode.METHOD_NOT_ALLOWED
 
 
 def test_unparseable_body_is_a_parse_error(api_client):
@@ -55,7 +60,7 @@ def test_unparseable_body_is_a_parse_error(api_client):
 
     # then
     assert response.status_code == 400
-    assert response.json()["code"] == "parse_error"
+    assert response.json()["code"] == ErrorCode.PARSE_ERROR
 
 
 def test_validation_error_names_each_field(api_client):
@@ -65,7 +70,7 @@ def test_validation_error_names_each_field(api_client):
     # then
     body = response.json()
     assert response.status_code == 400
-    assert body["code"] == "invalid"
+    assert body["code"] == ErrorCode.INVALID
     assert set(body["fields"]) == {"username", "password"}
     assert all(isinstance(message, str) for message in body["fields"]["username"])
 
@@ -76,7 +81,7 @@ def test_unauthenticated_is_a_json_401(api_client):
 
     # then
     assert response.status_code == 401
-    assert response.json()["code"] == "not_authenticated"
+    assert response.json()["code"] == ErrorCode.NOT_AUTHENTICATED
     assert response["WWW-Authenticate"] == "Token"
 
 
@@ -91,7 +96,7 @@ def test_unhandled_exception_is_a_logged_json_500(caplog):
     # then
     assert response.status_code == 500
     assert response.json() == {
-        "code": "server_error",
+        "code": ErrorCode.SERVER_ERROR,
         "detail": "Something went wrong on our side; the error was logged.",
     }
     assert "unexpected failure inside a view" in caplog.text

@@ -11,9 +11,11 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from permits.errors import PermitErrorCode
 from permits.models import Application, Bundle, Document, Message
 from permits.services.applications import application_create, application_submit
 from portal.accounts.services import auth_token_issue
+from portal.api.errors import ErrorCode
 from portal.api.models import IdempotencyRecord
 from portal.api.tasks import idempotency_purge
 from portal.audit.models import AuditEvent
@@ -88,7 +90,7 @@ def test_the_same_key_with_a_different_body_is_a_conflict(world, client_for):
 
     # then
     assert response.status_code == 409
-    assert response.json()["code"] == "idempotency_key_reused"
+    assert response.json()["code"] == ErrorCode.IDEMPOTENCY_KEY_REUSED
     assert response.json()["detail"]
     assert Application.objects.count() == 1
 
@@ -107,7 +109,7 @@ def test_the_same_key_on_another_endpoint_is_a_conflict(world, client_for):
 
     # then
     assert response.status_code == 409
-    assert response.json()["code"] == "idempotency_key_reused"
+    assert response.json()["code"] == ErrorCode.IDEMPOTENCY_KEY_REUSED
     assert not Bundle.objects.exists()
 
 
@@ -166,7 +168,7 @@ def test_a_failed_request_repeated_is_answered_afresh_not_replayed(world, client
 
     # then
     assert again.status_code == 400
-    assert again.json()["code"] == "unknown_licence_type"
+    assert again.json()["code"] == PermitErrorCode.UNKNOWN_LICENCE_TYPE
     assert "Idempotent-Replayed" not in again
     assert not IdempotencyRecord.objects.exists()
 
@@ -182,7 +184,7 @@ def test_key_length_is_bounded(world, client_for, length, status):
     # then
     assert response.status_code == status
     if status == 400:
-        assert response.json()["code"] == "invalid"
+        assert response.json()["code"] == ErrorCode.INVALID
         assert "Idempotency-Key" in response.json()["fields"]
         assert not Application.objects.exists()
     else:
@@ -252,7 +254,7 @@ def test_a_retried_message_replays(world, client_for):
     assert second["Idempotent-Replayed"] == "true"
     assert second.json() == first.json()
     assert changed.status_code == 409
-    assert changed.json()["code"] == "idempotency_key_reused"
+    assert changed.json()["code"] == ErrorCode.IDEMPOTENCY_KEY_REUSED
     assert Message.objects.filter(application=draft).count() == 1
 
 
@@ -294,7 +296,7 @@ def test_the_same_key_with_another_file_of_the_same_name_and_size_is_a_conflict(
 
     # then: refused as a different request, not silently answered with the first file
     assert response.status_code == 409
-    assert response.json()["code"] == "idempotency_key_reused"
+    assert response.json()["code"] == ErrorCode.IDEMPOTENCY_KEY_REUSED
     assert Document.objects.count() == 1
 
 

@@ -14,6 +14,7 @@ from django.test import override_settings
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
+from portal.api.errors import ErrorCode
 from tests.factories import EntrepreneurFactory
 from tests.permits.factories import DraftApplicationFactory
 
@@ -49,7 +50,7 @@ def test_a_json_body_over_the_memory_limit_is_a_413(client, caplog, settings, de
     # then
     assert response.status_code == 413
     assert response.json() == {
-        "code": "too_large",
+        "code": ErrorCode.TOO_LARGE,
         "detail": "The request body is larger than the 2621440 bytes accepted (uploaded files aside).",
     }
     record = _one_line_about(caplog, "/api/v1/auth/token/")
@@ -76,7 +77,7 @@ def test_a_form_of_two_thousand_fields_is_a_400(client, caplog, settings, debug,
     # then
     assert response.status_code == 400
     assert response.json() == {
-        "code": "too_many_fields",
+        "code": ErrorCode.TOO_MANY_FIELDS,
         "detail": "The request sends more than 1000 query parameters or form fields.",
     }
     record = _one_line_about(caplog, "/api/v1/auth/token/")
@@ -92,7 +93,10 @@ def test_more_files_than_allowed_is_a_400(client, caplog):
 
     # then
     assert response.status_code == 400
-    assert response.json() == {"code": "too_many_files", "detail": "The request sends more than 100 files."}
+    assert response.json() == {
+        "code": ErrorCode.TOO_MANY_FILES,
+        "detail": "The request sends more than 100 files.",
+    }
     _one_line_about(caplog, "/api/v1/auth/token/")
 
 
@@ -111,7 +115,7 @@ def test_a_ten_megabyte_patch_of_a_draft_is_a_413(client_for, caplog, settings, 
 
     # then: refused before anything is parsed, and the draft is untouched
     assert response.status_code == 413
-    assert response.json()["code"] == "too_large"
+    assert response.json()["code"] == ErrorCode.TOO_LARGE
     _one_line_about(caplog, f"/api/v1/applications/{draft.pk}/")
     draft.refresh_from_db()
     assert draft.answers == {}
@@ -150,7 +154,7 @@ def test_more_than_a_thousand_query_parameters_are_a_json_400(client, caplog, de
     assert response.status_code == 400
     assert response["Content-Type"] == "application/json"
     assert response.json() == {
-        "code": "too_many_fields",
+        "code": ErrorCode.TOO_MANY_FIELDS,
         "detail": "The request sends more than 1000 query parameters or form fields.",
     }
     record = _one_line_about(caplog, path)

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from drf_spectacular.generators import SchemaGenerator
 
 from permits.services.documents import CONTENT_TYPES
+from portal.api.errors import ErrorCode
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -111,7 +112,7 @@ def test_a_document_file_is_documented_with_each_type_it_is_served_as(schema):
 )
 def test_the_error_schema_admits_nested_field_errors(schema, fields):
     # given
-    body = {"code": "invalid", "detail": "The request is invalid.", "fields": fields}
+    body = {"code": ErrorCode.INVALID, "detail": "The request is invalid.", "fields": fields}
 
     # then: nested input nests its messages, and the schema says so
     jsonschema.validate(body, schema["components"]["schemas"]["Error"])

@@ -2,6 +2,7 @@
 
 import pytest
 
+from portal.api.errors import ErrorCode
 from portal.notifications import services
 from portal.notifications.models import NotificationPreference
 from tests.factories import UserFactory
@@ -55,7 +56,7 @@ def test_another_users_notification_is_not_found(client_for):
 
     # then
     assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
+    assert response.json()["code"] == ErrorCode.NOT_FOUND
 
 
 def test_email_preferences_are_set_per_event(client_for, api_client):
