@@ -12,9 +12,11 @@ How it is written: a replay on a simulated clock. Every step goes through the re
 order it happens on that clock (submissions, officials' actions, applicants' answers, post-issue
 checks), interleaved with the SLA sweep, run with the simulated time as its `now` a few minutes
 after each moment a row becomes due (a reminder, a deadline, an expiry), as the periodic sweep would
-be. The services stamp the real time, so right after each step `_backdate` moves what the step wrote
-to the simulated moment (the application's timestamps and deadlines, its reviews, messages,
-documents and permit). At each step the database therefore holds what it held at that moment:
+be. Each service call and each sweep takes the simulated moment as its `now`, so the due and
+reminder moments, the paused working days, the decision, the permit's validity and post-issue check
+and the sweep's next look are the services' own; only the two stamps the model sets itself (the
+draft's `created_at`, the `updated_at` of the step) are moved to the moment afterwards, by
+`_backdate`. At each step the database therefore holds what it held at that moment:
 assignment sees the officials' real load, the oldest-first rule sees the real queues, and the sweep
 sees the real deadlines, so reminders, escalations and the tacit approval are the sweep's own. A
 last sweep runs at the real time.
@@ -42,22 +44,19 @@ import datetime as dt
 import heapq
 import itertools
 import random
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
-from permits.calendar import add_working_days, exceptions_between, is_working_day, working_days_between
-from permits.deadlines import next_moment, permit_next_moment, reminder_moment
+from permits.calendar import add_working_days, exceptions_between, is_working_day
 from permits.models import (
     ActivityCategory,
     Application,
-    ApplicationDocument,
     ApplicationStatus,
     Document,
     LicenceType,
@@ -70,7 +69,7 @@ from permits.models import (
 )
 from permits.services.applications import application_create, application_submit, application_withdraw
 from permits.services.documents import application_document_attach
-from permits.services.permits import add_months, permit_post_check
+from permits.services.permits import permit_post_check
 from permits.services.review import (
     application_claim,
     application_decide,
@@ -468,106 +467,21 @@ def demo_pdf(title: str, subtitle: str) -> bytes:
     return bytes(out)
 
 
-# --- moving what a step wrote to its moment --------------------------------------------------------
-
-
-@dataclass
-class Timeline:
-    """The simulated moments of one application, from which `_backdate` derives every timestamp."""
-
-    drafted_at: dt.datetime
-    submitted_at: dt.datetime
-    pauses: list[list[dt.datetime | None]] = field(default_factory=list)  # [asked, answered or None]
-    decided_at: dt.datetime | None = None
+# --- moving what the model stamped to its moment ---------------------------------------------------
 
 
 def _backdate(
-    application: Application,
-    *,
-    since: dt.datetime,
-    at: dt.datetime,
-    drafted_at: dt.datetime,
-    submitted_at: dt.datetime,
-    pauses: list[list[dt.datetime | None]],
-    decided_at: dt.datetime | None,
+    application: Application, *, since: dt.datetime, at: dt.datetime, drafted_at: dt.datetime
 ) -> None:
-    """Move what the services stamped with the real time (at or after `since`) to the simulated moments.
-
-    `at` is the moment of the step just done; the other moments are the application's so far: its
-    draft, its submission, the information requests ([asked, answered or None]) and the decision. With
-    queryset updates (no signals, no `auto_now`):
-    - the application: created_at (the draft), submitted_at, decided_at, paused_at, updated_at; due_at
-      and remind_at recomputed with `add_working_days` from the submission and the licence type's
-      deadline, moved by the working days spent waiting on the applicant, as `application_resubmit`
-      moves them (the reminder only while it has not been sent); paused_working_days; next_sla_at, the
-      sweep's next look at it;
-    - its documents and their attachments (at the draft's moment), the reviews and messages the step
-      wrote (at `at`);
-    - a permit issued by the step: issued_at, valid_until, the post-issue check's due date and the
-      permit's next expiry look.
-    Audit events are never touched (append-only).
-    """
-    application.refresh_from_db()
-    licence_type = application.licence_type
-    deadline = licence_type.deadline_for(application.risk_tier) if application.risk_tier else None
-    closed = [(asked, answered) for asked, answered in pauses if answered is not None]
-    paused_days = [working_days_between(asked, answered) for asked, answered in closed]
-    fields: dict[str, Any] = {
-        "submitted_at": submitted_at,
-        "decided_at": decided_at,
-        "paused_working_days": sum(paused_days),
-        "paused_at": pauses[-1][0] if pauses and pauses[-1][1] is None else None,
-        "updated_at": at,
-    }
+    """Move the two stamps the model sets itself with the real time to the simulated moments: the
+    draft's `created_at` (auto_now_add) and the `updated_at` of the step just done (auto_now). Every
+    other time the services and the sweep wrote with the simulated `now`. Audit events are never
+    touched (append-only)."""
+    fields: dict[str, Any] = {"updated_at": at}
     if application.created_at >= since:
         fields["created_at"] = drafted_at
-    if deadline:
-        due = add_working_days(submitted_at, deadline)
-        fields["due_at"] = add_working_days(due, sum(paused_days)) if sum(paused_days) else due
-        sent = application.reminder_sent_at
-        # A pause moves the reminder only when it ends before the reminder was sent.
-        shift = sum(
-            d for d, (_, answered) in zip(paused_days, closed, strict=True) if sent is None or answered < sent
-        )
-        remind = reminder_moment(submitted_at, deadline)
-        fields["remind_at"] = add_working_days(remind, shift) if shift else remind
-    for name, value in fields.items():
-        setattr(application, name, value)
-
-    permit = Permit.objects.filter(application=application).first()
-    if permit is not None and permit.issued_at >= since:
-        issued_on = timezone.localdate(decided_at)
-        permit.issued_at = decided_at
-        permit.valid_until = (
-            add_months(issued_on, licence_type.validity_months) if licence_type.validity_months else None
-        )
-        if permit.post_check_status == PostCheckStatus.PENDING:
-            permit.post_check_due_at = add_working_days(permit.issued_at, settings.PORTAL_POST_CHECK_DAYS)
-        permit.next_sla_at = permit_next_moment(permit)
-        Permit.objects.filter(pk=permit.pk).update(
-            issued_at=permit.issued_at,
-            valid_until=permit.valid_until,
-            post_check_due_at=permit.post_check_due_at,
-            next_sla_at=permit.next_sla_at,
-        )
-    if (
-        application.status == S.APPROVED
-        and application.post_check_pending
-        and application.escalation_level == 0
-    ):
-        fields["next_sla_at"] = permit.post_check_due_at  # the check's own deadline, as permit_issue sets it
-    else:
-        fields["next_sla_at"] = next_moment(application)
-    application.next_sla_at = fields["next_sla_at"]
     Application.objects.filter(pk=application.pk).update(**fields)
-
-    Review.objects.filter(application=application, created_at__gte=since).update(created_at=at)
-    Message.objects.filter(application=application, created_at__gte=since).update(created_at=at)
-    links = ApplicationDocument.objects.filter(application=application, attached_at__gte=since)
-    Document.objects.filter(pk__in=links.values("document_id"), created_at__gte=since).update(
-        created_at=drafted_at
-    )
-    links.update(attached_at=drafted_at)
+    application.refresh_from_db()
 
 
 # --- the replay ------------------------------------------------------------------------------------
@@ -578,14 +492,14 @@ class Run:
     case: Case
     submit_at: dt.datetime
     application: Application | None = None
-    timeline: Timeline | None = None
+    drafted_at: dt.datetime | None = None
     next_step: int = 0
     waits: int = 0
 
 
 class History:
     """The replay: a queue of (moment, event) taken in time order; each event is one service call (or
-    one sweep), followed by `_backdate` to its moment. The random choices (times of day, reasons) come
+    one sweep) with its moment as `now`, followed by `_backdate` of the model's own stamps. The random choices (times of day, reasons) come
     from a seeded generator, so a run on a given day is reproducible."""
 
     def __init__(self, out: Callable[[str], None]):
@@ -659,8 +573,8 @@ class History:
             elif kind == "check":
                 self.post_check(*payload, moment)
             else:
-                self.sweep(moment, runs)
-        self.sweep(None, runs)  # the sweep at the real time, as the periodic task would run it
+                self.sweep(moment)
+        self.sweep(None)  # the sweep at the real time, as the periodic task would run it
         self.summary(runs)
 
     def register(self, first_submission: dict[str, dt.datetime]) -> None:
@@ -702,6 +616,7 @@ class History:
         case = run.case
         owner, business = self.users[case.owner], self.businesses[case.owner]
         licence_type = LicenceType.objects.get(code=case.licence_type)
+        drafted = moment - dt.timedelta(minutes=self.rng.randint(25, 90))
         application = application_create(
             actor=owner,
             business=business,
@@ -715,14 +630,14 @@ class History:
                 content_type="application/pdf",
             )
             application_document_attach(
-                actor=owner, application_id=application.pk, requirement_code=requirement.code, upload=upload
+                actor=owner,
+                application_id=application.pk,
+                requirement_code=requirement.code,
+                upload=upload,
+                now=drafted,
             )
-        application = application_submit(actor=owner, application_id=application.pk)
-        drafted = moment - dt.timedelta(minutes=self.rng.randint(25, 90))
-        run.application = application
-        run.timeline = Timeline(drafted_at=drafted, submitted_at=moment)
-        if application.status == S.APPROVED:  # low tier: issued at once
-            run.timeline.decided_at = moment
+        run.application = application_submit(actor=owner, application_id=application.pk, now=moment)
+        run.drafted_at = drafted
         self._settle(run, moment)
         self.submitted += 1
         if self.submitted % 10 == 0:
@@ -731,8 +646,8 @@ class History:
             self.at(_later(moment, run.case.steps[0].days, self.rng), "step", run)
 
     def _settle(self, run: Run, moment: dt.datetime) -> None:
-        """Backdate what the step wrote, then plan the sweep and the post-issue check it calls for."""
-        _backdate(run.application, since=self.since, at=moment, **vars(run.timeline))
+        """Backdate the model's own stamps, then plan the sweep and the post-issue check the step calls for."""
+        _backdate(run.application, since=self.since, at=moment, drafted_at=run.drafted_at)
         permit = Permit.objects.filter(application=run.application).first()
         self.sweep_after(run.application.next_sla_at, permit and permit.next_sla_at)
         if (
@@ -758,11 +673,11 @@ class History:
         if application.status in (S.APPROVED, S.REJECTED, S.WITHDRAWN):
             return  # decided meanwhile (a tacit approval): the rest of the script is moot
         owner = self.users[run.case.owner]
-        timeline = run.timeline
         try:
             if step.action == "answer":
-                application_resubmit(actor=owner, application_id=application.pk, message=step.text)
-                timeline.pauses[-1][1] = moment
+                application_resubmit(
+                    actor=owner, application_id=application.pk, message=step.text, now=moment
+                )
             elif step.action == "withdraw":
                 application_withdraw(actor=owner, application_id=application.pk, reason=step.text)
             elif step.action == "claim":
@@ -806,8 +721,8 @@ class History:
                 application_id=application.pk,
                 message=step.text,
                 out_of_order_reason=out_of_order,
+                now=moment,
             )
-            run.timeline.pauses.append([moment, None])
             return
         decision = "approve" if step.action == "approve" else "reject"
         if decision == "approve" and not step.text:
@@ -817,7 +732,7 @@ class History:
             reason = self.rng.choice(pool)
         else:
             reason = step.text
-        application = application_decide(
+        application_decide(
             actor=official,
             application_id=application.pk,
             decision=decision,
@@ -825,9 +740,8 @@ class History:
             legal_basis=step.legal_basis,
             requirement=step.requirement,
             out_of_order_reason=out_of_order,
+            now=moment,
         )
-        if application.status in (S.APPROVED, S.REJECTED):
-            run.timeline.decided_at = moment
 
     def post_check(self, run: Run, number: str, moment: dt.datetime) -> None:
         official = self._official(run.application, supervisor=False)
@@ -837,11 +751,12 @@ class History:
             number=number,
             outcome=ReviewOutcome.PROBLEM_FOUND if problem else ReviewOutcome.PASSED,
             reason=CHECK_PROBLEM if problem else CHECK_PASSED,
+            now=moment,
         )
         self.checks_done += 1
         self._settle(run, moment)
 
-    def sweep(self, moment: dt.datetime | None, runs: Iterable[Run]) -> None:
+    def sweep(self, moment: dt.datetime | None) -> None:
         done = sla_sweep(now=moment)
         if done["errors"]:
             raise RuntimeError(f"The SLA sweep failed on {done['errors']} rows; see the log.")
@@ -853,15 +768,6 @@ class History:
             for model in (Application, Permit)
         ]
         self.sweep_after(*following)
-        if not done["tacit_approvals"]:
-            return
-        for run in runs:
-            if run.application is None or run.timeline.decided_at is not None:
-                continue
-            application = Application.objects.get(pk=run.application.pk)
-            if application.status == S.APPROVED:  # deemed approved by this sweep
-                run.timeline.decided_at = application.decided_at
-                self._settle(run, moment)
 
     def summary(self, runs: list[Run]) -> None:
         applications = Application.objects.filter(business__bin__in=HISTORY_BINS)

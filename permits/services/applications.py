@@ -181,7 +181,7 @@ def submit_locked(
                 "decision_reason": "Notification accepted: a low-risk activity needs no review.",
             },
         )
-        permit_issue(application=application, actor=actor, notify_users=recipients)
+        permit_issue(application=application, actor=actor, notify_users=recipients, now=now)
     else:
         start_review(application, actor=actor)
     return application

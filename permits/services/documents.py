@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 
@@ -107,7 +108,9 @@ def _requirement(code) -> DocumentRequirement:
     return requirement
 
 
-def _store(*, actor, business, requirement: DocumentRequirement, upload) -> Document:
+def _store(
+    *, actor, business, requirement: DocumentRequirement, upload, now: dt.datetime | None = None
+) -> Document:
     content_type, sha256, size = _inspect(upload)
     document = Document(
         business=business,
@@ -117,7 +120,7 @@ def _store(*, actor, business, requirement: DocumentRequirement, upload) -> Docu
         content_type=content_type,
         size=size,
         sha256=sha256,
-        created_at=timezone.now(),
+        created_at=now or timezone.now(),
     )
     # The file is written before the row; if the transaction then fails, an orphan file remains,
     # which is harmless (never referenced, never served) and cheaper than losing an upload.
@@ -126,8 +129,8 @@ def _store(*, actor, business, requirement: DocumentRequirement, upload) -> Docu
     return document
 
 
-def _link(applications: list[Application], document: Document) -> None:
-    now = timezone.now()
+def _link(applications: list[Application], document: Document, *, now: dt.datetime | None = None) -> None:
+    now = now or timezone.now()
     for application in applications:
         ApplicationDocument.objects.update_or_create(
             application=application,
@@ -137,7 +140,9 @@ def _link(applications: list[Application], document: Document) -> None:
 
 
 @transaction.atomic
-def application_document_attach(*, actor, application_id: int, requirement_code, upload) -> Document:
+def application_document_attach(
+    *, actor, application_id: int, requirement_code, upload, now: dt.datetime | None = None
+) -> Document:
     application = lock_for_applicant(actor, application_id)
     requirement = _requirement(requirement_code)
     if application.status not in ATTACHABLE:
@@ -150,8 +155,10 @@ def application_document_attach(*, actor, application_id: int, requirement_code,
             fields={"requirement": [f"{application.licence_type.code} does not ask for {requirement.code}."]},
             code=PermitErrorCode.NOT_REQUIRED,
         )
-    document = _store(actor=actor, business=application.business, requirement=requirement, upload=upload)
-    _link([application], document)
+    document = _store(
+        actor=actor, business=application.business, requirement=requirement, upload=upload, now=now
+    )
+    _link([application], document, now=now)
     record(
         actor=actor,
         action="document.attached",

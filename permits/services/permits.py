@@ -70,9 +70,11 @@ def is_sampled(reference: str) -> bool:
     return int.from_bytes(digest[:8], "big") / 2**64 < share
 
 
-def permit_issue(*, application: Application, actor, tacit: bool = False, notify_users=()) -> Permit:
+def permit_issue(
+    *, application: Application, actor, tacit: bool = False, notify_users=(), now: dt.datetime | None = None
+) -> Permit:
     """Issue the permit of an application being approved, inside the caller's transaction."""
-    now = timezone.now()
+    now = now or timezone.now()
     licence_type = application.licence_type
     issued_on = timezone.localdate(now)
     sampled = application.risk_tier == Tier.LOW and is_sampled(application.reference)
@@ -177,7 +179,9 @@ def permit_revoke(*, actor, number: str, reason: Any) -> Permit:
 
 
 @transaction.atomic
-def permit_post_check(*, actor, number: str, outcome: Any, reason: Any, suspend: bool = False) -> Permit:
+def permit_post_check(
+    *, actor, number: str, outcome: Any, reason: Any, suspend: bool = False, now: dt.datetime | None = None
+) -> Permit:
     """Record the post-issue check of a sampled low-risk permit; a problem can suspend the permit."""
     if outcome not in (ReviewOutcome.PASSED, ReviewOutcome.PROBLEM_FOUND):
         raise ValidationFailed(fields={"outcome": ["Choose passed or problem_found."]})
@@ -194,7 +198,7 @@ def permit_post_check(*, actor, number: str, outcome: Any, reason: Any, suspend:
         reviewer=actor,
         outcome=outcome,
         reason=reason,
-        created_at=timezone.now(),
+        created_at=now or timezone.now(),
     )
     post_check_record(
         permit,

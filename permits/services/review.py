@@ -256,7 +256,7 @@ def application_decide(
         changes={"decided_at": now, "decision_reason": reason},
         data={"reason": reason, **basis},
     )
-    permit_issue(application=application, actor=actor, notify_users=applicants)
+    permit_issue(application=application, actor=actor, notify_users=applicants, now=now)
     return application
 
 

@@ -158,7 +158,9 @@ def _handle_application(application: Application, now: dt.datetime, done: Counte
                              "decision_reason": "Deemed approved: the authority did not decide by the deadline."},
                     data={"due_at": application.due_at}, notify_users=[*applicants, *memo.supervisors(application)],
                 )  # fmt: skip
-                permit_issue(application=application, actor="sla-sweep", tacit=True, notify_users=applicants)
+                permit_issue(
+                    application=application, actor="sla-sweep", tacit=True, notify_users=applicants, now=now
+                )
                 done["tacit_approvals"] += 1
                 return
             if application.escalation_level == 0:

@@ -1,17 +1,19 @@
 """Factories for concerns. A concern's states are reached through the services (`raised`, `answered`),
-so a test never holds a concern the workflow could not have produced; `ConcernFactory` writes rows
-directly only where many are needed at once (query counts)."""
+so a test never holds a concern the workflow could not have produced; `ConcernFactory` writes open
+rows directly (their initial state) where many are needed at once, and its `answered` trait answers
+them through the service."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import factory
+import time_machine
 from django.utils import timezone
 
-from council.models import Concern, ConcernDisposition, ConcernStatus, CouncilRole, CouncilScope, HelixSector
+from council.models import Concern, ConcernDisposition, CouncilRole, CouncilScope, HelixSector
 from council.services.concerns import concern_raise, concern_respond
-from tests.factories import CouncilFactory, CouncilMemberFactory, EntrepreneurFactory, UserFactory
+from tests.factories import CouncilFactory, CouncilMemberFactory, EntrepreneurFactory
 
 
 class NationalCouncilFactory(CouncilFactory):
@@ -35,11 +37,37 @@ class SecretaryFactory(CouncilMemberFactory):
     sector = HelixSector.BUSINESS
 
 
+def answering(disposition: str = ConcernDisposition.ACCEPTED_FOR_REVIEW) -> factory.PostGeneration:
+    """The `answered` trait's hook: a member of the concern's council answers it through the service,
+    at `answer__at` (three days after it was raised unless given), with `disposition` (or
+    `answer__disposition`)."""
+
+    def answer(concern: Concern, create: bool, extracted, **kwargs) -> None:
+        if not create:
+            return
+        at = kwargs.get("at") or concern.created_at + dt.timedelta(days=3)
+        member = kwargs.get("member") or CouncilMemberFactory(council=concern.council).user
+        with time_machine.travel(at, tick=False):
+            concern_respond(
+                actor=member,
+                concern_id=concern.pk,
+                disposition=kwargs.get("disposition", disposition),
+                response=kwargs.get(
+                    "response", "The council takes this into its next review of the procedure."
+                ),
+            )
+        concern.refresh_from_db()
+
+    return factory.PostGeneration(answer)
+
+
 class ConcernFactory(factory.django.DjangoModelFactory):
-    """An open concern row, due in three weeks; `answered` gives it a complete answer."""
+    """An open concern row, due in three weeks (a concern is created open: its initial state); the
+    `answered` trait answers it through `concern_respond` (see `answering`)."""
 
     class Meta:
         model = Concern
+        skip_postgeneration_save = True
 
     council = factory.SubFactory(NationalCouncilFactory)
     raised_by = factory.SubFactory(EntrepreneurFactory)
@@ -50,13 +78,7 @@ class ConcernFactory(factory.django.DjangoModelFactory):
     due_at = factory.LazyAttribute(lambda c: c.created_at + dt.timedelta(days=21))
 
     class Params:
-        answered = factory.Trait(
-            status=ConcernStatus.ANSWERED,
-            disposition=ConcernDisposition.ACCEPTED_FOR_REVIEW,
-            response="The council takes this into its next review of the procedure.",
-            responded_by=factory.SubFactory(UserFactory),
-            responded_at=factory.LazyAttribute(lambda c: c.created_at + dt.timedelta(days=3)),
-        )
+        answered = factory.Trait(answer=answering())
 
 
 def raised(owner, **fields) -> Concern:

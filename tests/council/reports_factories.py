@@ -14,14 +14,10 @@ from zoneinfo import ZoneInfo
 
 import factory
 
-from council.models import (
-    Concern,
-    ConcernStatus,
-    Goal,
-    GoalMeasurement,
-)
+from council.models import ConcernDisposition, Goal, GoalMeasurement
 from permits.models import Application, ApplicationStatus, Holiday, HolidayKind, Permit, PostCheckStatus
 from portal.audit.services import record
+from tests.council import concerns_factories
 from tests.factories import CouncilFactory, UserFactory
 from tests.permits.factories import DraftApplicationFactory
 
@@ -97,27 +93,17 @@ def audit_on(application: Application, action: str, *, times: int = 1) -> None:
         record(actor=None, action=action, obj=application, data={"reference": application.reference})
 
 
-class ConcernFactory(factory.django.DjangoModelFactory):
-    """An open concern; `answered=True` with `responded_at` for an answered one."""
-
-    class Meta:
-        model = Concern
+class ConcernFactory(concerns_factories.ConcernFactory):
+    """An open concern raised in March 2026 by someone with no business; `answered=True` with
+    `answer__at` for one answered (referred to its authority) through the service."""
 
     council = factory.SubFactory(CouncilFactory)
     raised_by = factory.SubFactory(UserFactory)
-    subject = factory.Sequence(lambda n: f"Concern {n}")
-    body = "The licence takes too long."
+    business = None
     created_at = factory.LazyFunction(lambda: local(2026, 3, 2))
-    due_at = factory.LazyAttribute(lambda c: c.created_at + dt.timedelta(days=21))
 
     class Params:
-        answered = factory.Trait(
-            status=ConcernStatus.ANSWERED,
-            disposition="referred",
-            response="Referred to the authority.",
-            responded_by=factory.SubFactory(UserFactory),
-            responded_at=factory.LazyAttribute(lambda c: c.created_at + dt.timedelta(days=7)),
-        )
+        answered = factory.Trait(answer=concerns_factories.answering(ConcernDisposition.REFERRED))
 
 
 class GoalFactory(factory.django.DjangoModelFactory):

@@ -207,10 +207,10 @@ def test_concern_metrics_match_the_hand_computed_figures():
     akimat_licence = LicenceTypeFactory(authority=akimat)
     # answered on time
     ConcernFactory(council=council, authority=ministry, created_at=local(2026, 3, 2), due_at=local(2026, 3, 23),
-                   answered=True, responded_at=local(2026, 3, 20))  # fmt: skip
+                   answered=True, answer__at=local(2026, 3, 20))  # fmt: skip
     # about the Akimat's licence type, answered late
     ConcernFactory(council=council, licence_type=akimat_licence, created_at=local(2026, 3, 3),
-                   due_at=local(2026, 3, 24), answered=True, responded_at=local(2026, 3, 26))  # fmt: skip
+                   due_at=local(2026, 3, 24), answered=True, answer__at=local(2026, 3, 26))  # fmt: skip
     # open, due after the period: not overdue
     ConcernFactory(
         council=council, authority=ministry, created_at=local(2026, 3, 20), due_at=local(2026, 4, 10)
