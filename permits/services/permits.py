@@ -24,6 +24,7 @@ from permits.models import (
     ReviewStage,
     Tier,
 )
+from permits.selectors import business_members
 from permits.workflow import (
     POST_CHECKS,
     By,
@@ -120,10 +121,6 @@ def permit_issue(*, application: Application, actor, tacit: bool = False, notify
 # --- after issue: suspension, reinstatement, revocation, post-issue checks ----------------------
 
 
-def _holder_users(permit: Permit) -> list:
-    return [m.user for m in permit.holder.memberships.select_related("user")]
-
-
 def _issuing_official(permit: Permit, actor) -> OfficialProfile:
     """An official of the issuing authority, cleared for the permit's tier, with no link to the holder."""
     profile = OfficialProfile.objects.filter(
@@ -147,7 +144,7 @@ def permit_suspend(*, actor, number: str, reason: Any, until: dt.date | None = N
         raise ValidationFailed(fields={"until": ["A suspension ends in the future."]})
     return permit_transition(
         permit, PermitStatus.SUSPENDED, actor=actor, reason=reason, changes={"suspended_until": until},
-        notify_users=_holder_users(permit),
+        notify_users=business_members(permit.holder),
     )  # fmt: skip
 
 
@@ -158,7 +155,7 @@ def permit_reinstate(*, actor, number: str, reason: Any) -> Permit:
     _issuing_official(permit, actor)
     return permit_transition(
         permit, PermitStatus.ACTIVE, actor=actor, reason=reason, changes={"suspended_until": None},
-        notify_users=_holder_users(permit),
+        notify_users=business_members(permit.holder),
     )  # fmt: skip
 
 
@@ -168,7 +165,7 @@ def permit_revoke(*, actor, number: str, reason: Any) -> Permit:
     permit = lock_permit(number)
     _issuing_official(permit, actor)
     return permit_transition(
-        permit, PermitStatus.REVOKED, actor=actor, reason=reason, notify_users=_holder_users(permit)
+        permit, PermitStatus.REVOKED, actor=actor, reason=reason, notify_users=business_members(permit.holder)
     )
 
 
@@ -202,6 +199,6 @@ def permit_post_check(*, actor, number: str, outcome: Any, reason: Any, suspend:
     if suspend and permit.status == PermitStatus.ACTIVE:
         permit_transition(
             permit, PermitStatus.SUSPENDED, actor=actor, reason=f"Post-issue check: {reason}",
-            notify_users=_holder_users(permit),
+            notify_users=business_members(permit.holder),
         )  # fmt: skip
     return permit
