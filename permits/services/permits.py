@@ -135,11 +135,17 @@ def _issuing_official(permit: Permit, actor) -> OfficialProfile:
     return profile
 
 
+def _locked_for_official(number: str, actor) -> Permit:
+    """The permit, locked for the rest of the transaction, once the actor may act on it."""
+    permit = lock_permit(number)
+    _issuing_official(permit, actor)
+    return permit
+
+
 @transaction.atomic
 def permit_suspend(*, actor, number: str, reason: Any, until: dt.date | None = None) -> Permit:
     reason = clean_text(reason, "reason")
-    permit = lock_permit(number)
-    _issuing_official(permit, actor)
+    permit = _locked_for_official(number, actor)
     if until is not None and until <= timezone.localdate():
         raise ValidationFailed(fields={"until": ["A suspension ends in the future."]})
     return permit_transition(
@@ -151,8 +157,7 @@ def permit_suspend(*, actor, number: str, reason: Any, until: dt.date | None = N
 @transaction.atomic
 def permit_reinstate(*, actor, number: str, reason: Any) -> Permit:
     reason = clean_text(reason, "reason")
-    permit = lock_permit(number)
-    _issuing_official(permit, actor)
+    permit = _locked_for_official(number, actor)
     return permit_transition(
         permit, PermitStatus.ACTIVE, actor=actor, reason=reason, changes={"suspended_until": None},
         notify_users=business_members(permit.holder),
@@ -162,8 +167,7 @@ def permit_reinstate(*, actor, number: str, reason: Any) -> Permit:
 @transaction.atomic
 def permit_revoke(*, actor, number: str, reason: Any) -> Permit:
     reason = clean_text(reason, "reason")
-    permit = lock_permit(number)
-    _issuing_official(permit, actor)
+    permit = _locked_for_official(number, actor)
     return permit_transition(
         permit, PermitStatus.REVOKED, actor=actor, reason=reason, notify_users=business_members(permit.holder)
     )
@@ -175,8 +179,7 @@ def permit_post_check(*, actor, number: str, outcome: Any, reason: Any, suspend:
     if outcome not in (ReviewOutcome.PASSED, ReviewOutcome.PROBLEM_FOUND):
         raise ValidationFailed(fields={"outcome": ["Choose passed or problem_found."]})
     reason = clean_text(reason, "reason")
-    permit = lock_permit(number)
-    _issuing_official(permit, actor)
+    permit = _locked_for_official(number, actor)
     checked = PostCheckStatus.PASSED if outcome == ReviewOutcome.PASSED else PostCheckStatus.PROBLEM_FOUND
     POST_CHECKS.check(permit, checked, by=By.OFFICIAL)
     if suspend and outcome != ReviewOutcome.PROBLEM_FOUND:
