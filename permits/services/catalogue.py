@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -26,15 +25,13 @@ from permits.models import (
     RuleSetStatus,
 )
 from portal.api.errors import InvalidState, ValidationFailed
+from portal.api.inputs import full_clean
 from portal.audit.services import record
 
 
 def _save(obj) -> None:
     """Save a new catalogue row after the model's own validation, its errors as a 400 by field."""
-    try:
-        obj.full_clean()
-    except DjangoValidationError as exc:
-        raise ValidationFailed(fields=exc.message_dict) from exc
+    full_clean(obj)
     obj.save()
 
 
