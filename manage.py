@@ -7,6 +7,9 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    from portal.dev_database import ensure_database_url
+
+    ensure_database_url()
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

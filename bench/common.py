@@ -65,11 +65,14 @@ def setup_django() -> None:
         return
 
     say("reading settings (starts the embedded PostgreSQL when DATABASE_URL is unset)...")
+    from portal.dev_database import ensure_database_url
+
+    ensure_database_url()
     db = settings.DATABASES["default"]
     if db["NAME"] != BENCH_DATABASE:
         say(f"configured database: {db['NAME']!r}; the benchmark uses {BENCH_DATABASE!r} beside it")
         _ensure_database(db)
-        # Loading the settings put the server's URL in DATABASE_URL (given, .env or embedded).
+        # DATABASE_URL holds the server's URL now (given, .env or embedded).
         os.environ["DATABASE_URL"] = _with_database(os.environ["DATABASE_URL"], BENCH_DATABASE)
         db["NAME"] = BENCH_DATABASE  # the settings were read already: point them there too
     django.setup()

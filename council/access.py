@@ -31,11 +31,6 @@ def is_member(user, council: Council | int) -> bool:
     return seat_of(user, council) is not None
 
 
-def is_officer(user, council: Council | int) -> bool:
-    seat = seat_of(user, council)
-    return seat is not None and seat.role in OFFICER_ROLES
-
-
 def require_member(user, council: Council | int) -> CouncilMember:
     seat = seat_of(user, council)
     if seat is None:

@@ -39,15 +39,13 @@ class Stack:
         self.stopping = True
 
     def start_database(self) -> None:
-        if os.environ.get("DATABASE_URL"):
-            _say("using the PostgreSQL server in DATABASE_URL")
-            return
-        from portal import embedded_db
+        from portal.dev_database import ensure_database_url
 
-        data_dir = Path(os.environ.get("PORTAL_DATA_DIR", BASE_DIR / ".data"))
-        self.pgdata = data_dir / "postgres"
-        _say(f"starting the embedded PostgreSQL server in {self.pgdata} (first start takes a few seconds)")
-        os.environ["DATABASE_URL"] = embedded_db.start(self.pgdata)
+        self.pgdata = ensure_database_url()
+        if self.pgdata is None:
+            _say("using the PostgreSQL server in DATABASE_URL")
+        else:
+            _say(f"started the embedded PostgreSQL server in {self.pgdata}")
 
     def stop_database(self) -> None:
         if self.pgdata is not None:

@@ -8,7 +8,6 @@ start while any of them is still in force (see `_refuse_unsafe_production`).
 from __future__ import annotations
 
 import math
-import os
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -109,16 +108,17 @@ TEMPLATES = [
 ]
 
 # --- Database: PostgreSQL only. ---------------------------------------------------------------
-# Without DATABASE_URL a development machine gets the embedded server (portal/embedded_db.py);
-# production must name its database.
+# Production must name its database. On a development machine without DATABASE_URL, the entry
+# points (manage.py, wsgi, asgi, Celery, devstack, the pytest plugin) start the embedded server and
+# export its URL before these settings are read (portal/dev_database.py); reading them starts nothing.
 DATABASE_URL = env.str("DATABASE_URL", default="")
 if not DATABASE_URL:
     if IS_PRODUCTION:
         raise ImproperlyConfigured("DATABASE_URL is required in production.")
-    from portal import embedded_db
-
-    DATABASE_URL = embedded_db.start(DATA_DIR / "postgres")
-    os.environ["DATABASE_URL"] = DATABASE_URL  # child processes (Celery, runserver) share the server
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not set: start through manage.py, `make run` or `make test` (they start the "
+        "embedded PostgreSQL), or call portal.dev_database.ensure_database_url() before Django's setup."
+    )
 
 _db = env.db_url_config(DATABASE_URL)
 if _db["ENGINE"] != "django.db.backends.postgresql":

@@ -23,10 +23,6 @@ def council_list():
     return Council.objects.prefetch_related(Prefetch("members", queryset=members, to_attr="current_members"))
 
 
-def council_get(*, council_id: int) -> Council:
-    return council_list().get(pk=council_id)
-
-
 def council_page_list() -> list[Council]:
     """Councils for the public page: members grouped by sector in helix order, public consultations
     and published reports, in a fixed number of queries."""

@@ -35,13 +35,6 @@ def published_reports() -> QuerySet[AccountabilityReport]:
     return AccountabilityReport.objects.filter(status=ReportStatus.PUBLISHED).select_related("council")
 
 
-def published_report_get(*, report_id: int) -> AccountabilityReport:
-    report = published_reports().filter(pk=report_id).first()
-    if report is None:
-        raise NotFound()
-    return report
-
-
 def council_for_write(*, council_id: int) -> Council:
     """The council named in a request body. Councils are public, so an unknown one is a 400."""
     council = Council.objects.filter(pk=council_id).first()

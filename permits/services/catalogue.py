@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -26,21 +25,20 @@ from permits.models import (
     RuleSetStatus,
 )
 from portal.api.errors import InvalidState, ValidationFailed
+from portal.api.inputs import full_clean
 from portal.audit.services import record
 
 
-def _clean(obj) -> None:
-    try:
-        obj.full_clean()
-    except DjangoValidationError as exc:
-        raise ValidationFailed(fields=exc.message_dict) from exc
+def _save(obj) -> None:
+    """Save a new catalogue row after the model's own validation, its errors as a 400 by field."""
+    full_clean(obj)
+    obj.save()
 
 
 @transaction.atomic
 def activity_create(*, actor, code: str, name: str, description: str = "") -> ActivityCategory:
     activity = ActivityCategory(code=code, name=name, description=description)
-    _clean(activity)
-    activity.save()
+    _save(activity)
     record(actor=actor, action="permits.activity_created", obj=activity, data={"code": code, "name": name})
     return activity
 
@@ -50,8 +48,7 @@ def legal_act_create(
     *, actor, code: str, title: str, reference: str, articles: str = "", url: str = ""
 ) -> LegalAct:
     act = LegalAct(code=code, title=title, reference=reference, articles=articles, url=url)
-    _clean(act)
-    act.save()
+    _save(act)
     record(actor=actor, action="permits.legal_act_created", obj=act, data={"code": code, "title": title})
     return act
 
@@ -59,8 +56,7 @@ def legal_act_create(
 @transaction.atomic
 def requirement_create(*, actor, code: str, name: str, description: str = "") -> DocumentRequirement:
     requirement = DocumentRequirement(code=code, name=name, description=description)
-    _clean(requirement)
-    requirement.save()
+    _save(requirement)
     record(actor=actor, action="permits.requirement_created", obj=requirement, data={"code": code})
     return requirement
 
@@ -75,8 +71,7 @@ def question_create(
             fields={"choices": ["A choice question needs choices; other types take none."]}
         )
     question = Question(key=key, label=label, type=type, choices=choices, help_text=help_text)
-    _clean(question)
-    question.save()
+    _save(question)
     record(actor=actor, action="permits.question_created", obj=question, data={"key": key, "type": type})
     return question
 
@@ -119,8 +114,7 @@ def licence_type_create(
     if len({question.pk for question, _ in questions}) != len(questions):
         raise ValidationFailed(fields={"questions": ["Each question can be asked once."]})
     licence_type.fee = licence_type.fee.quantize(Decimal("0.01"))
-    _clean(licence_type)
-    licence_type.save()
+    _save(licence_type)
     licence_type.activities.set(activities)
     licence_type.required_documents.set(required_documents)
     LicenceTypeQuestion.objects.bulk_create(
@@ -139,8 +133,7 @@ def licence_type_create(
 @transaction.atomic
 def rule_set_create(*, actor, version: int, notes: str = "") -> RiskRuleSet:
     rule_set = RiskRuleSet(version=version, notes=notes)
-    _clean(rule_set)
-    rule_set.save()
+    _save(rule_set)
     record(actor=actor, action="permits.rule_set_created", obj=rule_set, data={"version": version})
     return rule_set
 
@@ -170,8 +163,7 @@ def risk_rule_add(
         raises_to=raises_to,
         reason=reason,
     )
-    _clean(rule)
-    rule.save()
+    _save(rule)
     record(
         actor=actor,
         action="permits.risk_rule_added",
@@ -241,8 +233,7 @@ def rule_set_publish(*, actor, rule_set: RiskRuleSet) -> RiskRuleSet:
 def holiday_create(*, actor, date, name: str, kind: str = "holiday") -> Holiday:
     """A public holiday, or a decreed transfer that makes a weekend day a working day."""
     holiday = Holiday(date=date, name=name, kind=kind)
-    _clean(holiday)
-    holiday.save()
+    _save(holiday)
     record(
         actor=actor,
         action="permits.holiday_created",

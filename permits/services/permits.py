@@ -25,6 +25,7 @@ from permits.models import (
     ReviewStage,
     Tier,
 )
+from permits.selectors import business_members
 from permits.workflow import (
     POST_CHECKS,
     By,
@@ -123,10 +124,6 @@ def permit_issue(
 # --- after issue: suspension, reinstatement, revocation, post-issue checks ----------------------
 
 
-def _holder_users(permit: Permit) -> list:
-    return [m.user for m in permit.holder.memberships.select_related("user")]
-
-
 def _issuing_official(permit: Permit, actor) -> OfficialProfile:
     """An official of the issuing authority, cleared for the permit's tier, with no link to the holder."""
     profile = OfficialProfile.objects.filter(
@@ -144,37 +141,41 @@ def _issuing_official(permit: Permit, actor) -> OfficialProfile:
     return profile
 
 
+def _locked_for_official(number: str, actor) -> Permit:
+    """The permit, locked for the rest of the transaction, once the actor may act on it."""
+    permit = lock_permit(number)
+    _issuing_official(permit, actor)
+    return permit
+
+
 @transaction.atomic
 def permit_suspend(*, actor, number: str, reason: Any, until: dt.date | None = None) -> Permit:
     reason = clean_text(reason, "reason")
-    permit = lock_permit(number)
-    _issuing_official(permit, actor)
+    permit = _locked_for_official(number, actor)
     if until is not None and until <= timezone.localdate():
         raise ValidationFailed(fields={"until": ["A suspension ends in the future."]})
     return permit_transition(
         permit, PermitStatus.SUSPENDED, actor=actor, reason=reason, changes={"suspended_until": until},
-        notify_users=_holder_users(permit),
+        notify_users=business_members(permit.holder),
     )  # fmt: skip
 
 
 @transaction.atomic
 def permit_reinstate(*, actor, number: str, reason: Any) -> Permit:
     reason = clean_text(reason, "reason")
-    permit = lock_permit(number)
-    _issuing_official(permit, actor)
+    permit = _locked_for_official(number, actor)
     return permit_transition(
         permit, PermitStatus.ACTIVE, actor=actor, reason=reason, changes={"suspended_until": None},
-        notify_users=_holder_users(permit),
+        notify_users=business_members(permit.holder),
     )  # fmt: skip
 
 
 @transaction.atomic
 def permit_revoke(*, actor, number: str, reason: Any) -> Permit:
     reason = clean_text(reason, "reason")
-    permit = lock_permit(number)
-    _issuing_official(permit, actor)
+    permit = _locked_for_official(number, actor)
     return permit_transition(
-        permit, PermitStatus.REVOKED, actor=actor, reason=reason, notify_users=_holder_users(permit)
+        permit, PermitStatus.REVOKED, actor=actor, reason=reason, notify_users=business_members(permit.holder)
     )
 
 
@@ -186,8 +187,7 @@ def permit_post_check(
     if outcome not in (ReviewOutcome.PASSED, ReviewOutcome.PROBLEM_FOUND):
         raise ValidationFailed(fields={"outcome": ["Choose passed or problem_found."]})
     reason = clean_text(reason, "reason")
-    permit = lock_permit(number)
-    _issuing_official(permit, actor)
+    permit = _locked_for_official(number, actor)
     checked = PostCheckStatus.PASSED if outcome == ReviewOutcome.PASSED else PostCheckStatus.PROBLEM_FOUND
     POST_CHECKS.check(permit, checked, by=By.OFFICIAL)
     if suspend and outcome != ReviewOutcome.PROBLEM_FOUND:
@@ -210,6 +210,6 @@ def permit_post_check(
     if suspend and permit.status == PermitStatus.ACTIVE:
         permit_transition(
             permit, PermitStatus.SUSPENDED, actor=actor, reason=f"Post-issue check: {reason}",
-            notify_users=_holder_users(permit),
+            notify_users=business_members(permit.holder),
         )  # fmt: skip
     return permit

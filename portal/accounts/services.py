@@ -8,7 +8,6 @@ import math
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from knox.models import AuthToken
 
@@ -26,15 +25,8 @@ from portal.accounts.models import (
 )
 from portal.accounts.signals import business_link_added
 from portal.api.errors import AccountLocked, ErrorCode, ValidationFailed
+from portal.api.inputs import full_clean
 from portal.audit.services import record
-
-
-def _full_clean(obj, *, exclude: list[str] | None = None) -> None:
-    """Model validation as a 400 naming the fields, so services refuse bad data at any edge."""
-    try:
-        obj.full_clean(exclude=exclude)
-    except DjangoValidationError as exc:
-        raise ValidationFailed(fields=exc.message_dict) from exc
 
 
 @transaction.atomic
@@ -65,7 +57,7 @@ def user_create(
         user.set_password(password)
     else:
         user.set_unusable_password()
-    _full_clean(user, exclude=["password"])
+    full_clean(user, exclude=["password"])
     user.save()
     record(
         actor=actor,
@@ -106,7 +98,7 @@ def business_create(
     business = Business(
         name=name, bin=bin, kind=kind, city=city, in_smart_city_zone=in_smart_city_zone, activity=activity
     )
-    _full_clean(business)
+    full_clean(business)
     business.save()
     record(
         actor=actor,
@@ -126,7 +118,7 @@ def membership_add(*, actor: User | None, user: User, business: Business, role: 
             f"{user.username} is already a member of {business.name}.", code=ErrorCode.ALREADY_MEMBER
         )
     membership = Membership(user=user, business=business, role=role)
-    _full_clean(membership, exclude=["user", "business"])
+    full_clean(membership, exclude=["user", "business"])
     membership.save()
     record(actor=actor, action="accounts.membership_added", obj=membership, data=_membership_data(membership))
     business_link_added.send(
@@ -156,7 +148,7 @@ def membership_role_change(*, actor: User | None, membership_id: int, role: str)
     if role == previous:
         return membership
     membership.role = role
-    _full_clean(membership, exclude=["user", "business"])
+    full_clean(membership, exclude=["user", "business"])
     membership.save(update_fields=["role"])
     record(
         actor=actor,
@@ -188,7 +180,7 @@ def authority_create(
     *, actor: User | None, code: str, name: str, jurisdiction: str, city: str = ""
 ) -> Authority:
     authority = Authority(code=code, name=name, jurisdiction=jurisdiction, city=city)
-    _full_clean(authority)
+    full_clean(authority)
     authority.save()
     record(
         actor=actor,
@@ -230,7 +222,7 @@ def api_client_create(
     *, actor: User | None, name: str, user: User, business: Business | None = None, contact_email: str = ""
 ) -> ApiClient:
     client = ApiClient(name=name, user=user, business=business, contact_email=contact_email)
-    _full_clean(client, exclude=["user", "business"])
+    full_clean(client, exclude=["user", "business"])
     client.save()
     record(
         actor=actor,

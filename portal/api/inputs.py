@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+
 from portal.api.errors import ValidationFailed
 
 MAX_TEXT = 5000
@@ -24,3 +26,11 @@ def clean_text(value: Any, field: str, *, required: bool = True, max_length: int
     if len(text) > max_length:
         raise ValidationFailed(fields={field: [f"At most {max_length} characters."]})
     return text
+
+
+def full_clean(obj, *, exclude: list[str] | None = None) -> None:
+    """Model validation as a 400 naming the fields, so services refuse bad data at any edge."""
+    try:
+        obj.full_clean(exclude=exclude)
+    except DjangoValidationError as exc:
+        raise ValidationFailed(fields=exc.message_dict) from exc

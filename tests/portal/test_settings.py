@@ -97,3 +97,24 @@ def test_database_is_postgresql_with_a_pool():
     assert db["ENGINE"] == "django.db.backends.postgresql"
     assert db["CONN_MAX_AGE"] == 0
     assert db["OPTIONS"]["pool"]["max_size"] >= 20
+
+
+def test_reading_the_settings_without_a_database_url_starts_no_server(tmp_path):
+    # given: a development process with no DATABASE_URL, whose data folder is empty
+    env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "DJANGO_ENV"}}
+    env["PORTAL_DATA_DIR"] = str(tmp_path)
+
+    # when: the settings are imported directly, not through an entry point
+    result = subprocess.run(
+        [sys.executable, "-c", "import portal.settings"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    # then: they refuse, naming the entry points, and no PostgreSQL cluster was created
+    assert result.returncode != 0
+    assert "DATABASE_URL is not set: start through manage.py" in result.stderr
+    assert not (tmp_path / "postgres").exists()

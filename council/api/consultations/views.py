@@ -6,11 +6,7 @@ consultations); every write needs a signed-in caller, and the services decide wh
 
 from __future__ import annotations
 
-import csv
-import io
-
 import django_filters
-from django.http import HttpResponse
 from django.utils.timezone import localtime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -36,9 +32,11 @@ from council.api.consultations.serializers import (
 from council.models import Comment, Consultation, ConsultationStatus, Council
 from council.selectors import consultations as selectors
 from council.services import consultations as services
+from portal.api.csv_reply import csv_reply
 from portal.api.errors import ValidationFailed
 from portal.api.idempotency import idempotent
 from portal.api.inputs import valid_input
+from portal.api.permissions import PublicReads
 from portal.api.schema import IDEMPOTENCY_KEY, ErrorOutput, errors
 
 TAGS = ["council"]
@@ -51,15 +49,6 @@ class ConsultationFilter(django_filters.FilterSet):
     class Meta:
         model = Consultation
         fields = ["council", "status"]
-
-
-class PublicReads:
-    """GET is open to everyone (the selectors scope it); any other method needs a signed-in caller."""
-
-    def get_permissions(self):
-        if self.request is not None and self.request.method in permissions.SAFE_METHODS:
-            return [permissions.AllowAny()]
-        return [permissions.IsAuthenticated()]
 
 
 def _detail(request, consultation_id: int, status_code=status.HTTP_200_OK) -> Response:
@@ -314,12 +303,6 @@ CSV_COLUMNS = (
 )
 
 
-def csv_safe(value) -> str:
-    """A spreadsheet must never run a cell as a formula: such cells are quoted as text."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 class ConsultationExportView(APIView):
     permission_classes = [permissions.AllowAny]
 
@@ -338,27 +321,25 @@ class ConsultationExportView(APIView):
     )
     def get(self, request, pk: int):
         consultation = selectors.consultation_get(user=request.user, consultation_id=pk)
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(CSV_COLUMNS)
-        for comment in selectors.comment_list(user=request.user, consultation=consultation):
-            response = getattr(comment, "response", None)
-            row = (
-                comment.pk,
-                comment.section.number,
-                comment.author.display_name,
-                comment.business.name if comment.business else "",
-                localtime(comment.created_at).isoformat(),
-                comment.body,
-                response.disposition if response else "",
-                response.reason if response else "",
-                localtime(response.updated_at).isoformat() if response else "",
-            )
-            writer.writerow([csv_safe(cell) for cell in row])
-        reply = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
-        reply["Content-Disposition"] = f'attachment; filename="consultation-{consultation.pk}-comments.csv"'
-        reply["X-Content-Type-Options"] = "nosniff"
-        return reply
+        comments = selectors.comment_list(user=request.user, consultation=consultation)
+        return csv_reply(
+            [CSV_COLUMNS, *map(_comment_row, comments)], f"consultation-{consultation.pk}-comments.csv"
+        )
+
+
+def _comment_row(comment: Comment) -> tuple:
+    response = getattr(comment, "response", None)
+    return (
+        comment.pk,
+        comment.section.number,
+        comment.author.display_name,
+        comment.business.name if comment.business else "",
+        localtime(comment.created_at).isoformat(),
+        comment.body,
+        response.disposition if response else "",
+        response.reason if response else "",
+        localtime(response.updated_at).isoformat() if response else "",
+    )
 
 
 class SubscriptionView(APIView):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 
 from council.metrics import DISPOSITIONS
@@ -122,23 +120,3 @@ TABLES = {
     "consultations": consultations,
     "goals": goals,
 }
-
-
-def cell(value) -> str:
-    """Plain text for a spreadsheet: never a formula (such text is quoted), empty for null."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    text = str(value)
-    if isinstance(value, str) and text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
-def render(metrics: dict, table: str) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for row in TABLES[table](metrics):
-        writer.writerow([cell(value) for value in row])
-    return out.getvalue()

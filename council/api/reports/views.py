@@ -6,7 +6,6 @@ council's chair or secretary, which the services check.
 
 from __future__ import annotations
 
-from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
@@ -27,21 +26,14 @@ from council.api.reports.serializers import (
 )
 from council.selectors import reports as selectors
 from council.services import reports as services
+from portal.api.csv_reply import csv_reply
 from portal.api.errors import ValidationFailed
 from portal.api.idempotency import idempotent
 from portal.api.inputs import valid_input
+from portal.api.permissions import PublicReads
 from portal.api.schema import IDEMPOTENCY_KEY, errors
 
 TAGS = ["council"]
-
-
-class PublicReads:
-    """GET is open to everyone (the selectors scope it); any other method needs a signed-in caller."""
-
-    def get_permissions(self):
-        if self.request is not None and self.request.method in permissions.SAFE_METHODS:
-            return [permissions.AllowAny()]
-        return [permissions.IsAuthenticated()]
 
 
 def _council_param(request) -> int | None:
@@ -185,12 +177,7 @@ class ReportExportView(APIView):
             raise ValidationFailed(
                 "Name the table to export.", fields={"table": [f"One of: {', '.join(export.TABLES)}."]}
             )
-        reply = HttpResponse(
-            "\ufeff" + export.render(report.metrics, table), content_type="text/csv; charset=utf-8"
-        )
-        reply["Content-Disposition"] = f'attachment; filename="report-{report.pk}-{table}.csv"'
-        reply["X-Content-Type-Options"] = "nosniff"
-        return reply
+        return csv_reply(export.TABLES[table](report.metrics), f"report-{report.pk}-{table}.csv")
 
 
 class GoalListCreateView(PublicReads, generics.ListAPIView):
