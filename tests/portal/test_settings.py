@@ -68,6 +68,11 @@ def test_proper_production_settings_pass_check_deploy_with_zero_warnings():
         ({"DATABASE_URL": ""}, "DATABASE_URL is required in production"),
         ({"REDIS_URL": ""}, "Production needs a real broker"),
         ({"DJANGO_ENV": "staging"}, "DJANGO_ENV must be 'development' or 'production'"),
+        ({"SECRET_KEY": "abcde" * 10}, "SECRET_KEY is the development key or too weak (its characters carry"),
+        ({"SECRET_KEY": "a" * 64}, "SECRET_KEY is the development key or too weak (its characters carry"),
+        ({"ALLOWED_HOSTS": "*"}, "ALLOWED_HOSTS must not hold '*'"),
+        ({"ALLOWED_HOSTS": "permits.example.kz,*"}, "ALLOWED_HOSTS must not hold '*'"),
+        ({"ALLOWED_HOSTS": "*.example.kz"}, "ALLOWED_HOSTS must not hold '*'"),
     ],
 )
 def test_production_refuses_to_start_with_development_values(change, complaint):
