@@ -11,6 +11,7 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 
 from portal.accounts.services import auth_token_issue
+from tests.factories import UserFactory
 
 
 @pytest.fixture(scope="session")
@@ -84,3 +85,16 @@ def client_for():
         return client
 
     return make
+
+
+@pytest.fixture
+def superuser():
+    """A superuser for the admin tests (pytest-django's `admin_user` has a fixed name and password)."""
+    return UserFactory(username="root-admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def admin_client(client, superuser):
+    """The Django test client signed in to the admin as `superuser`."""
+    client.force_login(superuser)
+    return client

@@ -27,7 +27,7 @@ from council.models import (
 )
 from portal.audit.models import AuditEvent
 from tests.council.concerns_factories import ConcernFactory, NationalCouncilFactory
-from tests.factories import CouncilFactory, CouncilMemberFactory, UserFactory
+from tests.factories import CouncilFactory, CouncilMemberFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -42,17 +42,6 @@ READ_ONLY = (
     AccountabilityReport,
     CouncilSubscription,
 )
-
-
-@pytest.fixture
-def superuser():
-    return UserFactory(username="root-admin", is_staff=True, is_superuser=True)
-
-
-@pytest.fixture
-def admin_client(client, superuser):
-    client.force_login(superuser)
-    return client
 
 
 def url(model, view: str, *args) -> str:

@@ -20,17 +20,6 @@ def _clock():
         yield
 
 
-@pytest.fixture
-def superuser():
-    return UserFactory(username="root-admin", is_staff=True, is_superuser=True)
-
-
-@pytest.fixture
-def admin_client(client, superuser):
-    client.force_login(superuser)
-    return client
-
-
 def business_form(business=None, rows: list[dict] | None = None, initial: int = 0) -> dict[str, str]:
     """The Business admin form with its Membership inline rows, as the browser posts it."""
     form = {

@@ -33,11 +33,6 @@ def lockout_after_3(settings):
     settings.PORTAL_LOCKOUT_MINUTES = 15
 
 
-@pytest.fixture
-def superuser():
-    return UserFactory(username="root-admin", is_staff=True, is_superuser=True)
-
-
 def sign_in(api_client, username: str, password: str | None = None):
     body = {"username": username, "password": password or "correct-horse-battery"}
     return api_client.post(TOKEN_URL, body, format="json", REMOTE_ADDR="192.0.2.10")

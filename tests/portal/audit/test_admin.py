@@ -14,17 +14,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def superuser():
-    return UserFactory(username="root-admin", is_staff=True, is_superuser=True)
-
-
-@pytest.fixture
-def admin_client(client, superuser):
-    client.force_login(superuser)
-    return client
-
-
-@pytest.fixture
 def event():
     return record(actor=None, action="test.seen", object_type="test.thing", object_id=1, data={"a": 1})
 
