@@ -39,16 +39,6 @@ def _clock():
         yield
 
 
-@pytest.fixture
-def council():
-    return CouncilFactory()
-
-
-@pytest.fixture
-def secretary(council):
-    return CouncilMemberFactory(council=council, role=CouncilRole.SECRETARY).user
-
-
 def goal_body(council, **change) -> dict:
     return {
         "council": council.pk,

@@ -238,11 +238,6 @@ def test_a_reported_metric_takes_the_latest_measurement_up_to_the_period_end():
 
 
 @pytest.fixture
-def council():
-    return CouncilFactory()
-
-
-@pytest.fixture
 def chair(council):
     return CouncilMemberFactory(council=council, role=CouncilRole.CHAIR).user
 

@@ -8,13 +8,12 @@ import pytest
 import time_machine
 
 from council.errors import CouncilErrorCode
-from council.models import AccountabilityReport, CouncilRole, ReportStatus
+from council.models import AccountabilityReport, ReportStatus
 from council.services.reports import report_create, report_publish
 from portal.api.errors import InvalidState
 from portal.audit.models import AuditEvent
 from portal.notifications.models import Notification
 from tests.council.reports_factories import local
-from tests.factories import CouncilFactory, CouncilMemberFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -26,16 +25,6 @@ NOW = local(2026, 4, 10, 12)
 def _clock():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def council():
-    return CouncilFactory()
-
-
-@pytest.fixture
-def secretary(council):
-    return CouncilMemberFactory(council=council, role=CouncilRole.SECRETARY).user
 
 
 @pytest.fixture
