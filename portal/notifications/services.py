@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.accounts.models import ApiClient
+from portal.audit.services import record
 from portal.notifications import templates_text as text
 from portal.notifications import webhooks
 from portal.notifications.models import (
@@ -412,8 +413,6 @@ def digest_send(*, now: dt.datetime | None = None) -> int:
 
 
 def digest_set(*, user, enabled: bool) -> None:
-    from portal.audit.services import record
-
     with transaction.atomic():
         user.daily_digest = enabled
         user.save(update_fields=["daily_digest"])
@@ -432,3 +431,18 @@ def notification_read(*, user, notification_id: int) -> Notification:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
     return notification
+
+
+@transaction.atomic
+def preference_set(*, actor, event: str, email: bool) -> NotificationPreference:
+    """Whether `actor` receives `event` by email (in-app notifications always arrive)."""
+    preference, _ = NotificationPreference.objects.update_or_create(
+        user=actor, event=event, defaults={"email": email}
+    )
+    record(
+        actor=actor,
+        action="notifications.preference_set",
+        obj=preference,
+        data={"event": event, "email": email},
+    )
+    return preference

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers
@@ -11,10 +10,9 @@ from rest_framework.views import APIView
 
 from portal.api.inputs import valid_input
 from portal.api.schema import errors
-from portal.audit.services import record
 from portal.notifications.events import Event
 from portal.notifications.models import Channel, Notification, NotificationPreference, WebhookSubscription
-from portal.notifications.services import digest_set, notification_read
+from portal.notifications.services import digest_set, notification_read, preference_set
 from portal.notifications.webhooks import subscription_create
 
 TAGS = ["notifications"]
@@ -112,11 +110,7 @@ class PreferencesView(generics.ListAPIView):
     )
     def post(self, request):
         data = valid_input(PreferenceSerializer, request.data)
-        with transaction.atomic():
-            preference, _ = NotificationPreference.objects.update_or_create(
-                user=request.user, event=data["event"], defaults={"email": data["email"]}
-            )
-            record(actor=request.user, action="notifications.preference_set", obj=preference, data=dict(data))
+        preference = preference_set(actor=request.user, event=data["event"], email=data["email"])
         return Response(PreferenceSerializer(preference).data)
 
 
