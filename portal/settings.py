@@ -242,11 +242,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": [
-        "portal.api.parsers.SafeJSONParser",
-        "portal.api.parsers.SafeFormParser",
-        "portal.api.parsers.SafeMultiPartParser",
-    ],
+    # JSON bodies only: the views that take an uploaded file declare multipart themselves. Any
+    # other Content-Type (a form included) is a 415.
+    "DEFAULT_PARSER_CLASSES": ["portal.api.parsers.SafeJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "portal.api.pagination.PagePagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -279,7 +277,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Creative Industries Permit Portal API",
     "DESCRIPTION": (
         "One-stop licences, permits and notifications for Kazakhstan's creative industries. "
-        "Authenticate with `Authorization: Token <key>` from `POST /api/v1/auth/token/`. Errors are "
+        "Authenticate with `Authorization: Token <key>` from `POST /api/v1/auth/token/`. Request bodies are "
+        "JSON, but for document uploads (multipart). Errors are "
         '`{"code", "detail", "fields"?}`.'
     ),
     "VERSION": "1.0.0",

@@ -35,7 +35,7 @@ from permits.services.applications import licence_type_for_code
 from permits.services.documents import CONTENT_TYPES, application_document_attach, document_for, download_name
 from portal.api.idempotency import idempotent
 from portal.api.inputs import valid_input
-from portal.api.parsers import SafeFormParser, SafeMultiPartParser
+from portal.api.parsers import SafeMultiPartParser
 from portal.api.schema import IDEMPOTENCY_KEY, errors
 
 TAGS = ["applications"]
@@ -155,7 +155,7 @@ class ApplicationWithdrawView(APIView):
 
 
 class ApplicationDocumentsView(generics.ListAPIView):
-    parser_classes = [SafeMultiPartParser, SafeFormParser]
+    parser_classes = [SafeMultiPartParser]
     serializer_class = DocumentOutput
 
     def get_queryset(self):
