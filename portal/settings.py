@@ -277,8 +277,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Creative Industries Permit Portal API",
     "DESCRIPTION": (
         "One-stop licences, permits and notifications for Kazakhstan's creative industries. "
-        "Authenticate with `Authorization: Token <key>` from `POST /api/v1/auth/token/`. Request bodies are "
-        "JSON, but for document uploads (multipart). Errors are "
+        "Authenticate with `Authorization: Token <key>` (or `Bearer <key>`) from `POST /api/v1/auth/token/`. "
+        "Request bodies are JSON, but for document uploads (multipart). Errors are "
         '`{"code", "detail", "fields"?}`.'
     ),
     "VERSION": "1.0.0",
@@ -295,6 +295,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "portal.api.schema.error_code_enum",
+        "portal.api.schema.error_components",
     ],
     "ENUM_NAME_OVERRIDES": {
         # Clearance and risk tier share their values (an official reviews up to their clearance).
