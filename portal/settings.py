@@ -238,15 +238,13 @@ REST_KNOX = {
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "portal.accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": [
-        "portal.api.parsers.SafeJSONParser",
-        "portal.api.parsers.SafeFormParser",
-        "portal.api.parsers.SafeMultiPartParser",
-    ],
+    # JSON bodies only: the views that take an uploaded file declare multipart themselves. Any
+    # other Content-Type (a form included) is a 415.
+    "DEFAULT_PARSER_CLASSES": ["portal.api.parsers.SafeJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "portal.api.pagination.PagePagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -279,7 +277,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Creative Industries Permit Portal API",
     "DESCRIPTION": (
         "One-stop licences, permits and notifications for Kazakhstan's creative industries. "
-        "Authenticate with `Authorization: Token <key>` from `POST /api/v1/auth/token/`. Errors are "
+        "Authenticate with `Authorization: Token <key>` (or `Bearer <key>`) from `POST /api/v1/auth/token/`. "
+        "Request bodies are JSON, but for document uploads (multipart). Errors are "
         '`{"code", "detail", "fields"?}`.'
     ),
     "VERSION": "1.0.0",
@@ -296,6 +295,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "portal.api.schema.error_code_enum",
+        "portal.api.schema.error_components",
     ],
     "ENUM_NAME_OVERRIDES": {
         # Clearance and risk tier share their values (an official reviews up to their clearance).

@@ -62,13 +62,6 @@ class SafeJSONParser(parsers.JSONParser):
         return data
 
 
-class SafeFormParser(parsers.FormParser):
-    def parse(self, stream, media_type=None, parser_context=None):
-        data = super().parse(stream, media_type, parser_context)
-        check_storable({key: data.getlist(key) for key in data})
-        return data
-
-
 class SafeMultiPartParser(parsers.MultiPartParser):
     def parse(self, stream, media_type=None, parser_context=None):
         result = super().parse(stream, media_type, parser_context)

@@ -386,6 +386,40 @@ def test_the_owner_downloads_the_exact_bytes(owner_client, application):
     assert response["X-Content-Type-Options"] == "nosniff"
 
 
+@pytest.mark.parametrize("accept", ["image/png", "application/octet-stream", "application/pdf, */*;q=0.1"])
+def test_a_download_asked_for_as_a_file_type_is_served(owner_client, application, accept):
+    # given
+    body = upload(owner_client, application, PNG_BYTES, "plan.png", requirement="floor-plan").json()
+
+    # when
+    response = owner_client.get(body["download"], HTTP_ACCEPT=accept)
+
+    # then: the file, as the schema documents it (binary under each type), never a 406
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PNG_BYTES
+    assert response["Content-Type"] == "image/png"
+
+
+def test_a_missing_download_asked_for_as_a_file_is_a_json_404(owner_client, application):
+    # when
+    response = owner_client.get(f"{documents_url(application)}999999/file/", HTTP_ACCEPT="application/pdf")
+
+    # then
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_a_download_asked_for_as_a_spreadsheet_is_a_406(owner_client, application):
+    # given
+    body = upload(owner_client, application, PNG_BYTES, "plan.png", requirement="floor-plan").json()
+
+    # when
+    response = owner_client.get(body["download"], HTTP_ACCEPT="text/csv")
+
+    # then
+    assert response.status_code == 406
+
+
 # --- the name follows the type ----------------------------------------------------------------
 
 

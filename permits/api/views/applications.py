@@ -12,7 +12,10 @@ from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import NotAcceptable
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
+from rest_framework.utils.mediatypes import media_type_matches
 from rest_framework.views import APIView
 
 from permits import selectors
@@ -35,7 +38,7 @@ from permits.services.applications import licence_type_for_code
 from permits.services.documents import CONTENT_TYPES, application_document_attach, document_for, download_name
 from portal.api.idempotency import idempotent
 from portal.api.inputs import valid_input
-from portal.api.parsers import SafeFormParser, SafeMultiPartParser
+from portal.api.parsers import SafeMultiPartParser
 from portal.api.schema import IDEMPOTENCY_KEY, errors
 
 TAGS = ["applications"]
@@ -155,7 +158,7 @@ class ApplicationWithdrawView(APIView):
 
 
 class ApplicationDocumentsView(generics.ListAPIView):
-    parser_classes = [SafeMultiPartParser, SafeFormParser]
+    parser_classes = [SafeMultiPartParser]
     serializer_class = DocumentOutput
 
     def get_queryset(self):
@@ -194,7 +197,29 @@ class ApplicationDocumentsView(generics.ListAPIView):
         return Response(DocumentOutput(link).data, status=status.HTTP_201_CREATED)
 
 
+# What the file answer is documented as: any stored file as bytes, or the type it was stored under.
+FILE_TYPES = ("application/octet-stream", *CONTENT_TYPES)
+
+
+class FileNegotiation(DefaultContentNegotiation):
+    """The file leaves with its own type, whatever the renderers: an `Accept` that admits a file
+    type (`application/pdf`, `application/octet-stream`, `*/*`) is no 406. Errors still leave as JSON."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        try:
+            return super().select_renderer(request, renderers, format_suffix)
+        except NotAcceptable:
+            accepted = [
+                part.strip() for part in request.META.get("HTTP_ACCEPT", "").split(",") if part.strip()
+            ]
+            if any(media_type_matches(one, served) for one in accepted for served in FILE_TYPES):
+                return renderers[0], renderers[0].media_type
+            raise
+
+
 class ApplicationDocumentFileView(APIView):
+    content_negotiation_class = FileNegotiation
+
     @extend_schema(
         operation_id="applications_documents_file",
         tags=TAGS,
@@ -203,7 +228,7 @@ class ApplicationDocumentFileView(APIView):
             "when it was uploaded and a file name whose extension is that type's."
         ),
         responses={
-            **{(200, content_type): OpenApiResponse(OpenApiTypes.BINARY) for content_type in CONTENT_TYPES},
+            **{(200, content_type): OpenApiResponse(OpenApiTypes.BINARY) for content_type in FILE_TYPES},
             **errors(401, 404),
         },
     )

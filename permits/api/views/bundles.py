@@ -13,7 +13,7 @@ from permits.services.bundles import bundle_create, bundle_submit
 from permits.services.documents import bundle_document_attach
 from portal.api.idempotency import idempotent
 from portal.api.inputs import valid_input
-from portal.api.parsers import SafeFormParser, SafeMultiPartParser
+from portal.api.parsers import SafeMultiPartParser
 from portal.api.schema import IDEMPOTENCY_KEY, errors
 
 TAGS = ["bundles"]
@@ -76,7 +76,7 @@ class BundleSubmitView(APIView):
 
 
 class BundleDocumentsView(APIView):
-    parser_classes = [SafeMultiPartParser, SafeFormParser]
+    parser_classes = [SafeMultiPartParser]
 
     @extend_schema(
         operation_id="bundles_documents_create",

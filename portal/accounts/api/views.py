@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
-from knox.auth import TokenAuthentication
 from rest_framework import permissions, status
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -12,6 +11,7 @@ from rest_framework.views import APIView
 
 from portal.accounts import services
 from portal.accounts.api.serializers import LogoutOutput, MeOutput, TokenInput, TokenOutput
+from portal.accounts.authentication import TokenAuthentication
 from portal.accounts.selectors import caller_get
 from portal.api.schema import errors
 

@@ -177,7 +177,40 @@ def test_no_header_is_not_authenticated(api_client):
     assert response["WWW-Authenticate"] == "Token"
 
 
-@pytest.mark.parametrize("header", ["Token not-a-real-key", "Token", "Token a b"])
+@pytest.mark.parametrize("prefix", ["Bearer", "bearer", "token"])
+def test_the_token_also_works_under_the_bearer_prefix_and_any_case(api_client, prefix):
+    # given: generated clients send `Bearer <key>` by default
+    user = UserFactory(username="aliya")
+    key = issue(user)
+    api_client.credentials(HTTP_AUTHORIZATION=f"{prefix} {key}")
+
+    # when
+    response = api_client.get(ME_URL)
+
+    # then
+    assert response.status_code == 200
+    assert response.json()["username"] == "aliya"
+
+
+def test_an_expired_token_is_refused_under_the_bearer_prefix_too():
+    # given
+    user = UserFactory()
+    with time_machine.travel(timezone.now() - django_settings.REST_KNOX["TOKEN_TTL"] * 2, tick=False):
+        key = issue(user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+
+    # when
+    response = client.get(ME_URL)
+
+    # then
+    assert response.status_code == 401
+    assert response.json()["code"] == ErrorCode.AUTHENTICATION_FAILED
+
+
+@pytest.mark.parametrize(
+    "header", ["Token not-a-real-key", "Token", "Token a b", "Bearer not-a-real-key", "Bearer", "Bearer a b"]
+)
 def test_bad_token_header_is_authentication_failed(header):
     # given
     client = APIClient()

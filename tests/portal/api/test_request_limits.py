@@ -58,21 +58,25 @@ def test_a_json_body_over_the_memory_limit_is_a_413(client, caplog, settings, de
     assert "DATA_UPLOAD_MAX_MEMORY_SIZE" in record.getMessage()
 
 
+@pytest.fixture
+def upload_path(client_for) -> tuple[APIClient, str]:
+    """A signed-in owner and the upload path of their draft: the operations that read a form."""
+    owner = EntrepreneurFactory()
+    draft = DraftApplicationFactory(business=owner.memberships.get().business, created_by=owner)
+    client = client_for(owner)
+    client.raise_request_exception = False
+    return client, f"/api/v1/applications/{draft.pk}/documents/"
+
+
 @DEBUG_ON_AND_OFF
-@pytest.mark.parametrize("encoding", ["urlencoded", "multipart"])
-def test_a_form_of_two_thousand_fields_is_a_400(client, caplog, settings, debug, encoding):
+def test_a_form_of_two_thousand_fields_is_a_400(upload_path, caplog, settings, debug):
     # given
     settings.DEBUG = debug
+    client, path = upload_path
     fields = {f"field{i}": "value" for i in range(2000)}
 
     # when
-    if encoding == "urlencoded":
-        data = "&".join(f"{key}={value}" for key, value in fields.items())
-        response = client.post(
-            "/api/v1/auth/token/", data=data, content_type="application/x-www-form-urlencoded"
-        )
-    else:
-        response = client.post("/api/v1/auth/token/", data=fields, format="multipart")
+    response = client.post(path, data=fields, format="multipart")
 
     # then
     assert response.status_code == 400
@@ -80,16 +84,34 @@ def test_a_form_of_two_thousand_fields_is_a_400(client, caplog, settings, debug,
         "code": ErrorCode.TOO_MANY_FIELDS,
         "detail": "The request sends more than 1000 query parameters or form fields.",
     }
-    record = _one_line_about(caplog, "/api/v1/auth/token/")
+    record = _one_line_about(caplog, path)
     assert "DATA_UPLOAD_MAX_NUMBER_FIELDS" in record.getMessage()
 
 
-def test_more_files_than_allowed_is_a_400(client, caplog):
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/x-www-form-urlencoded", "multipart/form-data; boundary=XYZ"],
+    ids=["urlencoded", "multipart"],
+)
+def test_a_form_on_a_json_operation_is_unsupported_unread(client, content_type):
+    # given: two thousand fields, which a form parser would refuse as too many
+    data = "&".join(f"field{i}=value" for i in range(2000))
+
+    # when
+    response = client.post("/api/v1/auth/token/", data=data, content_type=content_type)
+
+    # then: refused for its type, before a field is read
+    assert response.status_code == 415
+    assert response.json()["code"] == ErrorCode.UNSUPPORTED_MEDIA_TYPE
+
+
+def test_more_files_than_allowed_is_a_400(upload_path, caplog):
     # given: 101 tiny files, one over DATA_UPLOAD_MAX_NUMBER_FILES
+    client, path = upload_path
     files = {f"file{i}": SimpleUploadedFile(f"note{i}.txt", b"x") for i in range(101)}
 
     # when
-    response = client.post("/api/v1/auth/token/", data=files, format="multipart")
+    response = client.post(path, data=files, format="multipart")
 
     # then
     assert response.status_code == 400
@@ -97,7 +119,7 @@ def test_more_files_than_allowed_is_a_400(client, caplog):
         "code": ErrorCode.TOO_MANY_FILES,
         "detail": "The request sends more than 100 files.",
     }
-    _one_line_about(caplog, "/api/v1/auth/token/")
+    _one_line_about(caplog, path)
 
 
 @DEBUG_ON_AND_OFF

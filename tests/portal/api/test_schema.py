@@ -96,8 +96,37 @@ def test_a_document_file_is_documented_with_each_type_it_is_served_as(schema):
     # when
     operation = schema["paths"]["/api/v1/applications/{id}/documents/{document_id}/file/"]["get"]
 
-    # then
-    assert set(operation["responses"]["200"]["content"]) == set(CONTENT_TYPES)
+    # then: and as bytes of any type, the content type generated clients read a binary answer as
+    content = operation["responses"]["200"]["content"]
+    assert set(content) == {"application/octet-stream", *CONTENT_TYPES}
+    assert {media["schema"]["format"] for media in content.values()} == {"binary"}
+
+
+def _error_schema(schema) -> dict:
+    """`Error`, with the components its references (the recursive `FieldErrors`) resolve in."""
+    return {"$ref": "#/components/schemas/Error", "components": schema["components"]}
+
+
+def test_field_errors_are_a_component_with_no_array_without_items(schema):
+    # given
+    field_errors = schema["components"]["schemas"]["FieldErrors"]
+
+    # then: `fields` refers to it, and every array in it says what it holds
+    assert schema["components"]["schemas"]["Error"]["properties"]["fields"] == {
+        "$ref": "#/components/schemas/FieldErrors"
+    }
+
+    def arrays(node):
+        if isinstance(node, dict):
+            if node.get("type") == "array":
+                yield node
+            for value in node.values():
+                yield from arrays(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from arrays(value)
+
+    assert [array for array in arrays(field_errors) if "items" not in array] == []
 
 
 @pytest.mark.parametrize(
@@ -115,7 +144,7 @@ def test_the_error_schema_admits_nested_field_errors(schema, fields):
     body = {"code": ErrorCode.INVALID, "detail": "The request is invalid.", "fields": fields}
 
     # then: nested input nests its messages, and the schema says so
-    jsonschema.validate(body, schema["components"]["schemas"]["Error"])
+    jsonschema.validate(body, _error_schema(schema))
 
 
 def test_a_nested_validation_error_of_the_api_matches_the_error_schema(schema, client_for):
@@ -127,4 +156,59 @@ def test_a_nested_validation_error_of_the_api_matches_the_error_schema(schema, c
     # then
     assert response.status_code == 400
     assert response.json()["fields"]["events"] == {"0": ['"" is not a valid choice.']}
-    jsonschema.validate(response.json(), schema["components"]["schemas"]["Error"])
+    jsonschema.validate(response.json(), _error_schema(schema))
+
+
+def test_the_shared_errors_are_documented_once_with_their_headers(schema):
+    # given
+    shared = schema["components"]["responses"]
+
+    # then
+    assert set(shared["MethodNotAllowed"]["headers"]) == {"Allow"}
+    assert set(shared["Throttled"]["headers"]) == {"Retry-After"}
+    for label, operation in _operations(schema):
+        responses = operation["responses"]
+        assert responses["405"] == {"$ref": "#/components/responses/MethodNotAllowed"}, label
+        assert "406" in responses, label
+        if "429" in responses and "$ref" not in responses["429"]:  # the view describes it itself
+            assert "Retry-After" in responses["429"]["headers"], label
+
+
+def test_an_idempotent_create_documents_the_replay_header(schema):
+    # when
+    created = schema["paths"]["/api/v1/applications/"]["post"]["responses"]["201"]
+
+    # then
+    assert "Idempotent-Replayed" in created["headers"]
+
+
+def test_request_bodies_are_json_but_for_uploads(schema):
+    # when
+    kinds = {
+        label: set(operation["requestBody"]["content"])
+        for label, operation in _operations(schema)
+        if "requestBody" in operation
+    }
+
+    # then
+    uploads = {label for label, kind in kinds.items() if kind == {"multipart/form-data"}}
+    assert uploads == {"POST /api/v1/applications/{id}/documents/", "POST /api/v1/bundles/{id}/documents/"}
+    assert {label for label, kind in kinds.items() if kind != {"application/json"}} == uploads
+
+
+def test_the_token_is_an_api_key_header_and_public_operations_need_none(schema):
+    # then: the scheme generators read, with the prefix in its description
+    scheme = schema["components"]["securitySchemes"]["tokenAuth"]
+    assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "Authorization")
+    assert "Token <key>" in scheme["description"]
+    assert "Bearer <key>" in scheme["description"]
+    public = {label for label, operation in _operations(schema) if operation.get("security") == []}
+    assert {
+        "POST /api/v1/auth/token/",
+        "GET /api/v1/catalogue/finder/",
+        "GET /api/v1/public/permits/{number}/",
+        "GET /api/v1/council/consultations/",
+        "GET /healthz",
+    } <= public
+    assert [label for label, operation in _operations(schema) if {} in operation.get("security", [])] == []
+    assert schema["paths"]["/api/v1/me/"]["get"]["security"] == [{"tokenAuth": []}, {"cookieAuth": []}]
