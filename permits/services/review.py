@@ -384,14 +384,26 @@ def note_add(*, actor, application: Application, body: Any) -> InternalNote:
 
 @transaction.atomic
 def conflict_declare(
-    *, actor, official: User, business, reason: Any, source: str = "declared"
+    *,
+    actor,
+    official: User,
+    business,
+    reason: Any,
+    source: str = "declared",
+    now: dt.datetime | None = None,
 ) -> ConflictOfInterest:
-    """Record a link between an official and a business, and take that business's open files off them."""
+    """Record a link between an official and a business (at `now`), and take that business's open
+    files off them."""
     reason = clean_text(reason, "reason")
     if ConflictOfInterest.objects.filter(official=official, business=business).exists():
         raise InvalidState("This link is already recorded.", code=PermitErrorCode.ALREADY_DECLARED)
     conflict = ConflictOfInterest.objects.create(
-        official=official, business=business, reason=reason, source=source, recorded_by=actor
+        official=official,
+        business=business,
+        reason=reason,
+        source=source,
+        recorded_by=actor,
+        created_at=now or timezone.now(),
     )
     record(
         actor=actor,
