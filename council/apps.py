@@ -7,8 +7,8 @@ class CouncilConfig(AppConfig):
     verbose_name = _("Creative Industries Council")
 
     def ready(self):
-        from council.access import holds_a_seat
         from council.errors import CouncilErrorCode
+        from council.policies import holds_a_seat
         from portal.accounts.selectors import Role, role_source_register
         from portal.api.errors import error_codes_register
 

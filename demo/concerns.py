@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from council.access import is_member, officers_of
 from council.models import Concern, ConcernDisposition, ConcernStatus, Council
+from council.policies import is_member, officers_of
 from council.services.concerns import concern_raise, concern_respond
 from permits.models import LicenceType
 from portal.accounts.models import Authority, Business, User

@@ -582,7 +582,12 @@ class History:
         activities = {a.code: a for a in ActivityCategory.objects.all()}
         for row, days_ago in zip(HISTORY_ENTREPRENEURS, REGISTERED_DAYS_AGO, strict=True):
             username, first, last, name, bin_, kind, city, smart, activity = row
-            user = accounts.demo_user_create(username=username, first_name=first, last_name=last)
+            registered = _local(timezone.localdate(self.now) - dt.timedelta(days=days_ago), dt.time(10, 30))
+            if username in first_submission:
+                registered = min(registered, first_submission[username] - dt.timedelta(days=7))
+            user = accounts.demo_user_create(
+                username=username, first_name=first, last_name=last, now=registered - dt.timedelta(minutes=20)
+            )
             business = accounts.business_create(
                 actor=None,
                 name=name,
@@ -592,22 +597,19 @@ class History:
                 in_smart_city_zone=smart,
                 activity=activities[activity],
                 owner=user,
+                now=registered,
             )
-            registered = _local(timezone.localdate(self.now) - dt.timedelta(days=days_ago), dt.time(10, 30))
-            if username in first_submission:
-                registered = min(registered, first_submission[username] - dt.timedelta(days=7))
-            User.objects.filter(pk=user.pk).update(date_joined=registered - dt.timedelta(minutes=20))
-            Business.objects.filter(pk=business.pk).update(created_at=registered)
-            Membership.objects.filter(business=business).update(created_at=registered)
             self.users[username] = user
             self.businesses[username] = business
         official_name, owner, reason = CONFLICT
         official = User.objects.get(username=official_name)
-        conflict = conflict_declare(
-            actor=official, official=official, business=self.businesses[owner], reason=reason
+        conflict_declare(
+            actor=official,
+            official=official,
+            business=self.businesses[owner],
+            reason=reason,
+            now=self.businesses[owner].created_at + dt.timedelta(days=3),
         )
-        declared = Business.objects.get(pk=self.businesses[owner].pk).created_at + dt.timedelta(days=3)
-        ConflictOfInterest.objects.filter(pk=conflict.pk).update(created_at=declared)
         registered = Business.objects.filter(bin__in=HISTORY_BINS).order_by("created_at")
         first, last = (timezone.localdate(b.created_at) for b in (registered.first(), registered.last()))
         self.out(f"entrepreneurs: {len(HISTORY_ENTREPRENEURS)} businesses registered from {first} to {last}")

@@ -324,6 +324,20 @@ def official_or_none(user) -> OfficialProfile | None:
     return OfficialProfile.objects.select_related("authority").filter(user=user).first()
 
 
+def official_of_authority(user, authority_id: int) -> OfficialProfile | None:
+    """The user's official profile if they serve `authority_id`, else None."""
+    return OfficialProfile.objects.filter(user=user, authority_id=authority_id).first()
+
+
+def official_named_in(*, username: str, authority_id: int) -> OfficialProfile | None:
+    """The official called `username` in `authority_id`, if there is one."""
+    return (
+        OfficialProfile.objects.filter(user__username=username, authority_id=authority_id)
+        .select_related("user")
+        .first()
+    )
+
+
 def supervisors_of(authority_id: int) -> list[User]:
     return [
         p.user

@@ -14,8 +14,8 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from council.access import require_member
 from council.models import Concern, ConcernDisposition, ConcernStatus
+from council.policies import require_entrepreneur, require_member
 from council.selectors.concerns import concern_get, concern_list, is_overdue, overdue_q
 from council.services import concerns as services
 from permits.calendar import calendar_context, context_calendar, working_days_between
@@ -191,7 +191,7 @@ class ConcernListCreateView(PageContextMixin, generics.ListAPIView):
     )
     @idempotent
     def post(self, request, *args, **kwargs):
-        services.require_entrepreneur(request.user)
+        require_entrepreneur(request.user)
         data = valid_input(ConcernCreateInput, request.data)
         concern = services.concern_raise(
             actor=request.user,

@@ -11,8 +11,8 @@ import datetime as dt
 
 from django.db.models import Case, F, Q, QuerySet, When
 
-from council.access import council_ids_of
 from council.models import Concern, ConcernStatus
+from council.policies import council_ids_of
 from portal.accounts.selectors import business_ids_for
 from portal.api.errors import NotFound
 

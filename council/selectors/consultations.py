@@ -10,7 +10,6 @@ from __future__ import annotations
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from council.access import council_ids_of, is_member
 from council.models import (
     Comment,
     Consultation,
@@ -18,6 +17,7 @@ from council.models import (
     ConsultationVersion,
     Section,
 )
+from council.policies import council_ids_of, is_member
 from permits.models import ActivityCategory
 from portal.api.errors import NotFound
 

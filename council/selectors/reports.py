@@ -9,9 +9,9 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from council.access import council_ids_of
 from council.goals import goals_progress, with_latest_measurement
 from council.models import AccountabilityReport, Council, Goal, ReportStatus
+from council.policies import council_ids_of
 from portal.api.errors import NotFound, ValidationFailed
 
 

@@ -15,15 +15,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from council import workflow
-from council.access import officers_of, require_member
-from council.errors import CouncilErrorCode
 from council.models import Concern, ConcernDisposition, ConcernStatus, Council, CouncilScope
+from council.policies import officers_of, require_entrepreneur, require_member
 from permits.calendar import add_working_days
 from permits.models import LicenceType
 from permits.selectors import supervisors_of
 from portal.accounts.models import Authority
-from portal.accounts.selectors import business_ids_for
-from portal.api.errors import Forbidden, NotFound, ValidationFailed
+from portal.api.errors import NotFound, ValidationFailed
 from portal.api.inputs import clean_text
 from portal.audit.services import record
 from portal.notifications.services import notify
@@ -31,17 +29,6 @@ from portal.workflow import Notice
 
 SUBJECT_MAX = 300
 BODY_MAX = 5000
-
-
-def require_entrepreneur(user) -> list[int]:
-    """The businesses the user acts for; a concern speaks for a business, so someone with none may not raise one."""
-    business_ids = business_ids_for(user)
-    if not business_ids:
-        raise Forbidden(
-            "Only someone who acts for a business (an entrepreneur or its API client) may raise a concern.",
-            code=CouncilErrorCode.NOT_AN_ENTREPRENEUR,
-        )
-    return business_ids
 
 
 def default_council() -> Council:

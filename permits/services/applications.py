@@ -12,6 +12,7 @@ from permits import selectors
 from permits.deadlines import due_moment, reminder_moment
 from permits.errors import PermitErrorCode
 from permits.models import Application, ApplicationStatus, Bundle, LicenceType, Message, Tier
+from permits.policies import check_applicant_of, check_member_of
 from permits.risk import answers_errors, assess, base_tier_reason
 from permits.services.assignment import start_review
 from permits.services.permits import permit_issue
@@ -51,7 +52,7 @@ def lock_for_applicant(actor, application_id: int) -> Application:
     official of its authority) but do not hold a 403 `not_the_applicant`; checked before the lock, so a
     refused caller never waits on (or takes) the row.
     """
-    selectors.application_get_for_applicant(user=actor, application_id=application_id)
+    check_applicant_of(actor, application_id)
     return lock(application_id)
 
 
@@ -66,7 +67,7 @@ def application_create(
     *, actor, business, licence_type: LicenceType, answers: dict[str, Any], bundle: Bundle | None = None
 ) -> Application:
     """A draft application of `business` for `licence_type`, by a member of the business (else a 404)."""
-    selectors.business_for_applicant(user=actor, business_id=business.pk)
+    check_member_of(actor, business.pk)
     _check_answers(licence_type, answers)
     application = Application.objects.create(
         reference=_next_reference(),

@@ -11,6 +11,7 @@ from django.utils import timezone
 from permits import selectors
 from permits.errors import PermitErrorCode
 from permits.models import Application, ApplicationStatus, Bundle
+from permits.policies import check_member_of
 from permits.risk import answers_errors
 from permits.services.applications import application_create, incomplete_detail, submit_locked
 from portal.api.errors import InvalidState, ValidationFailed
@@ -34,7 +35,7 @@ def _codes(licence_type_codes: Any) -> list[str]:
 def bundle_create(*, actor, business, licence_type_codes: Any, answers: Any) -> Bundle:
     """One draft application per licence type; the answers object is shared, each question asked once.
     Only a member of `business` opens a bundle for it (else a 404)."""
-    selectors.business_for_applicant(user=actor, business_id=business.pk)
+    check_member_of(actor, business.pk)
     codes = _codes(licence_type_codes)
     found = selectors.licence_types_by_code(codes)
     unknown = [code for code in codes if code not in found]

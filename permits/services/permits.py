@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from permits.calendar import add_working_days
 from permits.deadlines import permit_next_moment
-from permits.errors import PermitErrorCode
 from permits.models import (
     Application,
     Permit,
@@ -25,6 +24,7 @@ from permits.models import (
     ReviewStage,
     Tier,
 )
+from permits.policies import check_issuing_official
 from permits.selectors import business_members
 from permits.workflow import (
     POST_CHECKS,
@@ -35,9 +35,7 @@ from permits.workflow import (
     post_check_opened,
     post_check_record,
 )
-from portal.accounts.models import Clearance, OfficialProfile
-from portal.accounts.selectors import is_linked
-from portal.api.errors import Forbidden, ValidationFailed
+from portal.api.errors import ValidationFailed
 from portal.api.inputs import clean_text
 from portal.audit.services import record
 from portal.notifications.services import notify
@@ -124,27 +122,10 @@ def permit_issue(
 # --- after issue: suspension, reinstatement, revocation, post-issue checks ----------------------
 
 
-def _issuing_official(permit: Permit, actor) -> OfficialProfile:
-    """An official of the issuing authority, cleared for the permit's tier, with no link to the holder."""
-    profile = OfficialProfile.objects.filter(
-        user=actor, authority_id=permit.licence_type.authority_id
-    ).first()
-    if profile is None:
-        raise Forbidden(
-            "Only officials of the issuing authority act on this permit.",
-            code=PermitErrorCode.NOT_AN_OFFICIAL,
-        )
-    if Clearance.rank(profile.clearance) < Clearance.rank(permit.application.risk_tier or Tier.LOW):
-        raise Forbidden("Your clearance is below this permit's tier.", code=PermitErrorCode.CLEARANCE_TOO_LOW)
-    if is_linked(actor, permit.holder_id):
-        raise Forbidden("You are linked to this business.", code=PermitErrorCode.CONFLICT_OF_INTEREST)
-    return profile
-
-
 def _locked_for_official(number: str, actor) -> Permit:
     """The permit, locked for the rest of the transaction, once the actor may act on it."""
     permit = lock_permit(number)
-    _issuing_official(permit, actor)
+    check_issuing_official(permit, actor)
     return permit
 
 

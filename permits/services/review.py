@@ -33,13 +33,14 @@ from permits.models import (
     ReviewStage,
     Tier,
 )
+from permits.policies import check_assignee, check_may_review, check_official_of
 from permits.services.applications import lock_for_applicant
 from permits.services.assignment import enter_review, pick_official
 from permits.services.permits import permit_issue
 from permits.workflow import By, check_version, lock, transition
 from portal.accounts.models import Business, Clearance, ConflictOfInterest, OfficialProfile, User
-from portal.accounts.selectors import is_linked, linked_business_q
-from portal.api.errors import Conflict, ErrorCode, Forbidden, InvalidState, ValidationFailed
+from portal.accounts.selectors import linked_business_q
+from portal.api.errors import Conflict, ErrorCode, InvalidState, ValidationFailed
 from portal.api.inputs import clean_text
 from portal.audit.services import record
 from portal.notifications.services import notify
@@ -49,48 +50,7 @@ S = ApplicationStatus
 WAITING_ON_OFFICIAL = (S.IN_REVIEW, S.SECOND_REVIEW)
 
 
-# --- who may review ----------------------------------------------------------------------------
-
-
-def has_conflict(user, business_id: int) -> bool:
-    """Declared or not: a member of the business is as conflicted as one who declared a link."""
-    return is_linked(user, business_id)
-
-
-def check_official_of(application: Application, actor, *, supervisor: bool = False) -> OfficialProfile:
-    """Who before what: refuse (403) anyone who may not act for the authority on this file at all, before
-    its state is looked at, so the applicant hears "officials only", not that the file is taken."""
-    profile = OfficialProfile.objects.filter(user=actor, authority_id=application.authority_id).first()
-    if supervisor and (profile is None or not profile.is_supervisor):
-        raise Forbidden(
-            "Only a supervisor of the authority reassigns files.", code=PermitErrorCode.NOT_A_SUPERVISOR
-        )
-    if profile is None:
-        raise Forbidden(
-            "Only officials of the issuing authority review this application.",
-            code=PermitErrorCode.NOT_AN_OFFICIAL,
-        )
-    if has_conflict(actor, application.business_id):
-        raise Forbidden(
-            "You are linked to this business; another official must act on it.",
-            code=PermitErrorCode.CONFLICT_OF_INTEREST,
-        )
-    return profile
-
-
-def check_may_review(application: Application, user, *, stage: str) -> OfficialProfile:
-    """Refuse (403 with a clear code) anyone who may not act on this file at this stage."""
-    profile = check_official_of(application, user)
-    if Clearance.rank(profile.clearance) < Clearance.rank(selectors.required_clearance(application, stage)):
-        raise Forbidden(
-            "Your clearance is below this application's tier.", code=PermitErrorCode.CLEARANCE_TOO_LOW
-        )
-    if stage == ReviewStage.SECOND and selectors.first_reviewer_id(application) == user.pk:
-        raise Forbidden(
-            "The second review must be done by a different official (four eyes).",
-            code=PermitErrorCode.FOUR_EYES,
-        )
-    return profile
+# --- the stage -------------------------------------------------------------------------------
 
 
 def _stage_of(application: Application) -> str:
@@ -206,10 +166,7 @@ def application_decide(
         )
     stage = _stage_of(application)
     check_may_review(application, actor, stage=stage)
-    if application.assigned_to_id != actor.pk:
-        raise Forbidden(
-            f"{application.reference} is assigned to someone else.", code=PermitErrorCode.NOT_ASSIGNED
-        )
+    check_assignee(application, actor)
     check_order(application, actor, reason=out_of_order_reason)
     now = now or timezone.now()
     approved = decision == "approve"
@@ -274,10 +231,7 @@ def application_request_info(
     body = clean_text(message, "message")
     application = _locked_for_official(application_id, actor, version)
     check_may_review(application, actor, stage=_stage_of(application))
-    if application.assigned_to_id != actor.pk:
-        raise Forbidden(
-            f"{application.reference} is assigned to someone else.", code=PermitErrorCode.NOT_ASSIGNED
-        )
+    check_assignee(application, actor)
     check_order(application, actor, reason=out_of_order_reason)
     now = now or timezone.now()
     Message.objects.create(application=application, author=actor, body=body, created_at=now)
@@ -430,14 +384,26 @@ def note_add(*, actor, application: Application, body: Any) -> InternalNote:
 
 @transaction.atomic
 def conflict_declare(
-    *, actor, official: User, business, reason: Any, source: str = "declared"
+    *,
+    actor,
+    official: User,
+    business,
+    reason: Any,
+    source: str = "declared",
+    now: dt.datetime | None = None,
 ) -> ConflictOfInterest:
-    """Record a link between an official and a business, and take that business's open files off them."""
+    """Record a link between an official and a business (at `now`), and take that business's open
+    files off them."""
     reason = clean_text(reason, "reason")
     if ConflictOfInterest.objects.filter(official=official, business=business).exists():
         raise InvalidState("This link is already recorded.", code=PermitErrorCode.ALREADY_DECLARED)
     conflict = ConflictOfInterest.objects.create(
-        official=official, business=business, reason=reason, source=source, recorded_by=actor
+        official=official,
+        business=business,
+        reason=reason,
+        source=source,
+        recorded_by=actor,
+        created_at=now or timezone.now(),
     )
     record(
         actor=actor,
@@ -468,29 +434,8 @@ def files_off_linked_official(*, actor, official: User, business, event: str, re
         )
 
 
-def require_official(user) -> OfficialProfile:
-    profile = selectors.official_or_none(user)
-    if profile is None:
-        raise Forbidden("This is for officials of an authority.", code=PermitErrorCode.NOT_AN_OFFICIAL)
-    return profile
-
-
 def business_by_id(business_id: int):
     business = Business.objects.filter(pk=business_id).first()
     if business is None:
         raise ValidationFailed(fields={"business": [f"No business has the id {business_id}."]})
     return business
-
-
-def official_of_same_authority(*, supervisor: OfficialProfile, username: str) -> User:
-    """A supervisor records a link found for an official of their own authority."""
-    if not supervisor.is_supervisor:
-        raise Forbidden(
-            "Only a supervisor records a link for another official.", code=PermitErrorCode.NOT_A_SUPERVISOR
-        )
-    profile = OfficialProfile.objects.filter(
-        user__username=username, authority_id=supervisor.authority_id
-    ).first()
-    if profile is None:
-        raise ValidationFailed(fields={"official": [f"No official {username} in your authority."]})
-    return profile.user

@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.validators import validate_bin
@@ -60,7 +61,7 @@ class Business(models.Model):
         related_name="businesses",
         verbose_name=_("main creative activity"),
     )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     members = models.ManyToManyField("User", through="Membership", related_name="businesses")
 
     class Meta:
@@ -88,7 +89,7 @@ class Membership(models.Model):
     role = models.CharField(
         _("role"), max_length=16, choices=MembershipRole.choices, default=MembershipRole.MEMBER
     )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("membership")
@@ -175,7 +176,7 @@ class ApiClient(models.Model):
         Business, on_delete=models.PROTECT, null=True, blank=True, related_name="api_clients"
     )
     contact_email = models.EmailField(_("contact email"), blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -201,7 +202,7 @@ class ConflictOfInterest(models.Model):
         _("source"), max_length=16, choices=ConflictSource.choices, default=ConflictSource.DECLARED
     )
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

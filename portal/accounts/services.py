@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 from knox.models import AuthToken
 
 from portal.accounts.models import (
@@ -42,9 +43,11 @@ def user_create(
     is_staff: bool = False,
     is_superuser: bool = False,
     is_demo: bool = False,
+    now: datetime.datetime | None = None,
 ) -> User:
     user = User(
         username=username,
+        date_joined=now or timezone.now(),
         email=email,
         first_name=first_name,
         last_name=last_name,
@@ -68,7 +71,9 @@ def user_create(
     return user
 
 
-def demo_user_create(*, username: str, first_name: str = "", last_name: str = "", **extra) -> User:
+def demo_user_create(
+    *, username: str, first_name: str = "", last_name: str = "", now: datetime.datetime | None = None, **extra
+) -> User:
     """A flagged demo account with the documented demo password (production refuses to run with any)."""
     return user_create(
         actor=None,
@@ -78,6 +83,7 @@ def demo_user_create(*, username: str, first_name: str = "", last_name: str = ""
         first_name=first_name,
         last_name=last_name,
         is_demo=True,
+        now=now,
         **extra,
     )
 
@@ -93,10 +99,18 @@ def business_create(
     owner: User | None = None,
     in_smart_city_zone: bool = False,
     activity=None,
+    now: datetime.datetime | None = None,
 ) -> Business:
-    """Register a business; its owner (when given) becomes its first member."""
+    """Register a business; its owner (when given) becomes its first member, at the same moment."""
+    now = now or timezone.now()
     business = Business(
-        name=name, bin=bin, kind=kind, city=city, in_smart_city_zone=in_smart_city_zone, activity=activity
+        name=name,
+        bin=bin,
+        kind=kind,
+        city=city,
+        in_smart_city_zone=in_smart_city_zone,
+        activity=activity,
+        created_at=now,
     )
     full_clean(business)
     business.save()
@@ -107,17 +121,19 @@ def business_create(
         data={"name": name, "bin": bin, "kind": kind, "city": city, "owner": owner.pk if owner else None},
     )
     if owner is not None:
-        membership_add(actor=actor, user=owner, business=business, role=MembershipRole.OWNER)
+        membership_add(actor=actor, user=owner, business=business, role=MembershipRole.OWNER, now=now)
     return business
 
 
 @transaction.atomic
-def membership_add(*, actor: User | None, user: User, business: Business, role: str) -> Membership:
+def membership_add(
+    *, actor: User | None, user: User, business: Business, role: str, now: datetime.datetime | None = None
+) -> Membership:
     if Membership.objects.filter(user=user, business=business).exists():
         raise ValidationFailed(
             f"{user.username} is already a member of {business.name}.", code=ErrorCode.ALREADY_MEMBER
         )
-    membership = Membership(user=user, business=business, role=role)
+    membership = Membership(user=user, business=business, role=role, created_at=now or timezone.now())
     full_clean(membership, exclude=["user", "business"])
     membership.save()
     record(actor=actor, action="accounts.membership_added", obj=membership, data=_membership_data(membership))
@@ -219,9 +235,21 @@ def official_appoint(
 
 @transaction.atomic
 def api_client_create(
-    *, actor: User | None, name: str, user: User, business: Business | None = None, contact_email: str = ""
+    *,
+    actor: User | None,
+    name: str,
+    user: User,
+    business: Business | None = None,
+    contact_email: str = "",
+    now: datetime.datetime | None = None,
 ) -> ApiClient:
-    client = ApiClient(name=name, user=user, business=business, contact_email=contact_email)
+    client = ApiClient(
+        name=name,
+        user=user,
+        business=business,
+        contact_email=contact_email,
+        created_at=now or timezone.now(),
+    )
     full_clean(client, exclude=["user", "business"])
     client.save()
     record(
@@ -234,13 +262,20 @@ def api_client_create(
 
 
 @transaction.atomic
-def auth_token_issue(*, user: User, actor: User | None = None) -> tuple[AuthToken, str]:
+def auth_token_issue(
+    *, user: User, actor: User | None = None, now: datetime.datetime | None = None
+) -> tuple[AuthToken, str]:
     """Issue an expiring token; only its hash is stored, the key is shown to the caller once.
 
     `actor` is who asked for it when that is not the user themselves (an admin issuing a token to
-    an API client).
+    an API client). The token is issued at `now` and expires REST_KNOX["TOKEN_TTL"] after it; knox
+    stamps `created` itself (auto_now_add), so the stamp is set right after the insert.
     """
-    instance, key = AuthToken.objects.create(user=user)
+    now = now or timezone.now()
+    ttl = settings.REST_KNOX["TOKEN_TTL"]
+    instance, key = AuthToken.objects.create(user=user, expiry=None)
+    instance.created, instance.expiry = now, now + ttl if ttl is not None else None
+    AuthToken.objects.filter(pk=instance.pk).update(created=instance.created, expiry=instance.expiry)
     record(
         actor=actor or user,
         action="accounts.token_issued",
@@ -271,7 +306,7 @@ def auth_login(
         )
     with transaction.atomic():
         LoginFailure.objects.filter(username=username).delete()
-        return auth_token_issue(user=user)
+        return auth_token_issue(user=user, now=now)
 
 
 def _login_lockout_check(*, username: str, now: datetime.datetime) -> None:

@@ -13,7 +13,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from council import workflow
-from council.access import require_member, require_officer
 from council.errors import CouncilErrorCode
 from council.models import (
     Comment,
@@ -26,8 +25,8 @@ from council.models import (
     Outcome,
     Section,
 )
+from council.policies import check_speaks_for, require_member, require_officer
 from council.services.consultations.drafts import MAX_COMMENT, MAX_SUMMARY, outcome_audience
-from portal.accounts.selectors import business_ids_for
 from portal.api.errors import Forbidden, InvalidState, NotFound, ValidationFailed
 from portal.api.inputs import clean_text
 from portal.audit.services import record
@@ -71,8 +70,7 @@ def comment_post(
     target = Section.objects.filter(version=current, number=number).first()
     if target is None:
         raise ValidationFailed(fields={"section": [f"The current text has no section {number}."]})
-    if business_id is not None and business_id not in business_ids_for(actor):
-        raise ValidationFailed(fields={"business": ["You may not comment on behalf of this business."]})
+    check_speaks_for(actor, business_id)
     comment = Comment.objects.create(
         consultation=consultation,
         section=target,

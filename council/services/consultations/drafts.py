@@ -16,7 +16,6 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from council import workflow
-from council.access import require_officer
 from council.errors import CouncilErrorCode
 from council.models import (
     Comment,
@@ -27,6 +26,7 @@ from council.models import (
     CouncilSubscription,
     Section,
 )
+from council.policies import require_officer
 from permits.models import ActivityCategory, LegalAct
 from portal.accounts.models import User
 from portal.api.errors import ErrorCode, InvalidState, ValidationFailed

@@ -12,7 +12,7 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from permits import selectors
+from permits import policies, selectors
 from permits.api.serializers import (
     ApplicationOutput,
     CalendarContextMixin,
@@ -254,12 +254,12 @@ class ConflictsView(generics.ListAPIView):
     )
     @idempotent
     def post(self, request):
-        profile = services.require_official(request.user)
+        profile = policies.require_official(request.user)
         data = valid_input(ConflictInput, request.data)
         business = services.business_by_id(data["business"])
         official, source = request.user, ConflictSource.DECLARED
         if data.get("official") and data["official"] != request.user.username:
-            official = services.official_of_same_authority(supervisor=profile, username=data["official"])
+            official = policies.official_of_same_authority(supervisor=profile, username=data["official"])
             source = ConflictSource.FOUND
         conflict = services.conflict_declare(
             actor=request.user, official=official, business=business, reason=data["reason"], source=source
