@@ -22,7 +22,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from council import workflow
-from council.access import require_officer
 from council.errors import CouncilErrorCode
 from council.goals import METRICS, REPORTED, council_goals_progress, validate_dates, validate_goal
 from council.metrics import DEFINITIONS, application_metrics, concern_metrics, consultation_metrics
@@ -36,6 +35,7 @@ from council.models import (
     GoalMeasurement,
     ReportStatus,
 )
+from council.policies import require_officer
 from portal.api.errors import Conflict, DomainError, InvalidState, ValidationFailed
 from portal.api.exceptions import DATABASE_UNAVAILABLE
 from portal.api.inputs import clean_text
