@@ -20,6 +20,7 @@ from council.selectors.concerns import concern_get, concern_list, is_overdue, ov
 from council.services import concerns as services
 from permits.calendar import calendar_context, context_calendar, working_days_between
 from portal.api.context import PageContextMixin
+from portal.api.filters import ChoiceFilter
 from portal.api.idempotency import idempotent
 from portal.api.inputs import valid_input
 from portal.api.schema import IDEMPOTENCY_KEY, errors
@@ -131,14 +132,16 @@ class ConcernRespondInput(serializers.Serializer):
 
 
 class ConcernFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=ConcernStatus.choices)
+    status = ChoiceFilter(choices=ConcernStatus.choices)
     # A choice, not a BooleanFilter: that one silently ignores a value it cannot read.
-    overdue = django_filters.ChoiceFilter(
+    overdue = ChoiceFilter(
         choices=[("true", "true"), ("false", "false")],
         method="filter_overdue",
         help_text="Open past its due date, or answered after it.",
     )
-    authority = django_filters.CharFilter(field_name="authority__code", help_text="An authority code.")
+    authority = django_filters.CharFilter(
+        field_name="authority__code", help_text="An authority code; an unknown one matches nothing."
+    )
 
     class Meta:
         model = Concern

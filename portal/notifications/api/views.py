@@ -8,7 +8,7 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal.api.inputs import valid_input
+from portal.api.inputs import boolean, query_value, valid_input
 from portal.api.schema import errors
 from portal.notifications.events import Event
 from portal.notifications.models import Channel, Notification, NotificationPreference, WebhookSubscription
@@ -46,15 +46,21 @@ class NotificationListView(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Notification.objects.none()
         rows = _mine(self.request.user).order_by("-created_at", "-id")
-        if self.request.query_params.get("unread") in ("1", "true"):
+        if query_value(self.request.query_params, "unread", boolean, default=False):
             rows = rows.filter(read_at__isnull=True)
         return rows
 
     @extend_schema(
         operation_id="notifications_list",
         tags=TAGS,
-        parameters=[OpenApiParameter("unread", OpenApiTypes.BOOL, description="Only unread ones.")],
-        responses={200: NotificationOutput, **errors(401)},
+        parameters=[
+            OpenApiParameter(
+                "unread",
+                OpenApiTypes.BOOL,
+                description="Only unread ones: `true` or `1`; `false` or `0` for all.",
+            )
+        ],
+        responses={200: NotificationOutput, **errors(400, 401)},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
