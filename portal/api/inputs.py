@@ -205,9 +205,9 @@ class StrictDecimalField(serializers.DecimalField):
         return super().to_internal_value(data)
 
 
+# A ModelSerializer for input: the fields it builds from the model are the strict ones. (A comment,
+# not a docstring: the schema would show it as the description of every such serializer.)
 class StrictModelSerializer(serializers.ModelSerializer):
-    """A ModelSerializer for input: the fields it builds from the model are the strict ones."""
-
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.CharField: StrictCharField,

@@ -1,6 +1,7 @@
 """Shared pieces of the OpenAPI description: the error shape every endpoint may answer with, and the
 errors that the framework itself may answer on any operation, added to each by `PortalAutoSchema`."""
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_field, inline_serializer
@@ -125,3 +126,51 @@ class PortalAutoSchema(AutoSchema):
                 error = error_response(code, description)
                 responses[str(code)] = self._get_response_for_code(error, str(code), direction=direction)
         return dict(sorted(responses.items()))
+
+
+# --- what the strict input fields refuse, stated in the schema ---------------------------------
+# drf-spectacular derives minLength/maxLength, minimum/maximum and enums from the fields; these
+# extensions add what it leaves out, so that a request the schema allows is one the server takes.
+
+
+class StrictCharFieldExtension(OpenApiSerializerFieldExtension):
+    """A required text that DRF trims and then refuses when blank ("   ") must hold a non-space."""
+
+    target_class = "portal.api.inputs.StrictCharField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if not self.target.allow_blank and self.target.trim_whitespace and "pattern" not in schema:
+            schema["pattern"] = r"\S"
+        return schema
+
+
+class StrictDecimalFieldExtension(OpenApiSerializerFieldExtension):
+    """A decimal is a string of digits (no exponent, no blank): the field's own pattern."""
+
+    target_class = "portal.api.inputs.StrictDecimalField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        schema["pattern"] = self.target.pattern
+        return schema
+
+
+class ListSerializerExtension(OpenApiSerializerFieldExtension):
+    """A nested list (`many=True`) with `allow_empty=False`, `min_length` or `max_length`: as
+    minItems/maxItems, which drf-spectacular states for a ListField but not for a ListSerializer."""
+
+    target_class = "rest_framework.serializers.ListSerializer"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if schema is None or direction != "request":
+            return schema
+        minimum = self.target.min_length or (0 if self.target.allow_empty else 1)
+        if minimum:
+            schema["minItems"] = minimum
+        if self.target.max_length is not None:
+            schema["maxItems"] = self.target.max_length
+        return schema

@@ -8,7 +8,14 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal.api.inputs import boolean, query_value, valid_input
+from portal.api.inputs import (
+    StrictBooleanField,
+    StrictChoiceField,
+    StrictModelSerializer,
+    boolean,
+    query_value,
+    valid_input,
+)
 from portal.api.schema import errors
 from portal.notifications.events import Event
 from portal.notifications.models import Channel, Notification, NotificationPreference, WebhookSubscription
@@ -24,9 +31,9 @@ class NotificationOutput(serializers.ModelSerializer):
         fields = ["id", "event", "payload", "created_at", "read_at"]
 
 
-class PreferenceSerializer(serializers.ModelSerializer):
+class PreferenceSerializer(StrictModelSerializer):
     # Only events the portal emits: a typo or "*" would be stored and silently never match.
-    event = serializers.ChoiceField(choices=Event.choices)
+    event = StrictChoiceField(choices=Event.choices)
 
     class Meta:
         model = NotificationPreference
@@ -124,7 +131,7 @@ class WebhookInput(serializers.Serializer):
     url = serializers.URLField(max_length=500)
     # Known event names only; an empty list (the default) means every event, as before.
     events = serializers.ListField(
-        child=serializers.ChoiceField(choices=Event.choices),
+        child=StrictChoiceField(choices=Event.choices),
         required=False,
         default=list,
         help_text="Event names to receive; empty means every event.",
@@ -173,7 +180,7 @@ class WebhooksView(generics.ListAPIView):
 
 
 class DigestSerializer(serializers.Serializer):
-    daily_digest = serializers.BooleanField()
+    daily_digest = StrictBooleanField()
 
 
 class DigestView(APIView):
