@@ -287,7 +287,11 @@ class ApplicationCreateInput(serializers.Serializer):
 
 
 class ApplicationUpdateInput(serializers.Serializer):
-    answers = serializers.DictField(help_text="Given keys replace the stored answers; a null removes one.")
+    answers = serializers.DictField(
+        required=False,
+        default=dict,
+        help_text="Given keys replace the stored answers; a null removes one; left out, none change.",
+    )
     version = StrictIntegerField(required=False, min_value=1, help_text="Optimistic lock: 409 if stale.")
 
 

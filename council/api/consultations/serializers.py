@@ -95,7 +95,8 @@ class CommentInput(serializers.Serializer):
 
 
 class CommentEditInput(serializers.Serializer):
-    body = StrictCharField(max_length=MAX_COMMENT)
+    # PATCH is partial: a body left out stays as it is.
+    body = StrictCharField(max_length=MAX_COMMENT, required=False)
 
 
 class CommentRespondInput(serializers.Serializer):

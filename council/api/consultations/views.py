@@ -267,7 +267,7 @@ class CommentDetailView(APIView):
     def patch(self, request, pk: int):
         comment = selectors.comment_get(user=request.user, comment_id=pk)
         data = valid_input(CommentEditInput, request.data)
-        services.comment_edit(actor=request.user, comment=comment, body=data["body"])
+        services.comment_edit(actor=request.user, comment=comment, body=data.get("body", comment.body))
         return _comment(request, pk)
 
 
