@@ -20,8 +20,9 @@ from council.selectors.concerns import concern_get, concern_list, is_overdue, ov
 from council.services import concerns as services
 from permits.calendar import calendar_context, context_calendar, working_days_between
 from portal.api.context import PageContextMixin
+from portal.api.filters import ChoiceFilter
 from portal.api.idempotency import idempotent
-from portal.api.inputs import valid_input
+from portal.api.inputs import StrictCharField, StrictChoiceField, StrictIntegerField, valid_input
 from portal.api.schema import IDEMPOTENCY_KEY, errors
 
 TAGS = ["council"]
@@ -100,45 +101,51 @@ class ConcernOutput(serializers.ModelSerializer):
 
 
 class ConcernCreateInput(serializers.Serializer):
-    subject = serializers.CharField(max_length=services.SUBJECT_MAX)
-    body = serializers.CharField(max_length=services.BODY_MAX)
-    licence_type = serializers.CharField(
-        max_length=60, required=False, allow_blank=True, allow_null=True, help_text="A licence type code."
-    )
-    authority = serializers.CharField(
+    subject = StrictCharField(max_length=services.SUBJECT_MAX)
+    body = StrictCharField(max_length=services.BODY_MAX)
+    licence_type = StrictCharField(
         max_length=60,
         required=False,
         allow_blank=True,
         allow_null=True,
-        help_text="An authority code; when omitted, the licence type's authority.",
+        help_text="A licence type code; an unknown one is a 400.",
     )
-    business = serializers.IntegerField(
+    authority = StrictCharField(
+        max_length=60,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="An authority code (an unknown one is a 400); when omitted, the licence type's authority.",
+    )
+    business = StrictIntegerField(
         min_value=1,
         required=False,
         allow_null=True,
         help_text="A business you act for; may be omitted when you act for exactly one.",
     )
-    council = serializers.IntegerField(
+    council = StrictIntegerField(
         min_value=1, required=False, allow_null=True, help_text="Defaults to the national council."
     )
 
 
 class ConcernRespondInput(serializers.Serializer):
-    disposition = serializers.ChoiceField(choices=ConcernDisposition.choices)
-    response = serializers.CharField(
+    disposition = StrictChoiceField(choices=ConcernDisposition.choices)
+    response = StrictCharField(
         max_length=services.BODY_MAX, help_text="Always required: a decline must say why."
     )
 
 
 class ConcernFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=ConcernStatus.choices)
+    status = ChoiceFilter(choices=ConcernStatus.choices)
     # A choice, not a BooleanFilter: that one silently ignores a value it cannot read.
-    overdue = django_filters.ChoiceFilter(
+    overdue = ChoiceFilter(
         choices=[("true", "true"), ("false", "false")],
         method="filter_overdue",
         help_text="Open past its due date, or answered after it.",
     )
-    authority = django_filters.CharFilter(field_name="authority__code", help_text="An authority code.")
+    authority = django_filters.CharFilter(
+        field_name="authority__code", help_text="An authority code; an unknown one matches nothing."
+    )
 
     class Meta:
         model = Concern

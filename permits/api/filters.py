@@ -1,16 +1,22 @@
-"""Query filters of the permit lists (django-filter): a bad value is a 400 naming the parameter."""
+"""Query filters of the permit lists (django-filter): a bad value is a 400 naming the parameter; an
+unknown code (catalogue data, an open set) matches nothing."""
 
 import django_filters
 
 from permits.models import Application, ApplicationStatus, LicenceKind, LicenceType
+from portal.api.filters import ChoiceFilter, IdFilter
 
 
 class LicenceTypeFilter(django_filters.FilterSet):
     activity = django_filters.CharFilter(
-        field_name="activities__code", distinct=True, help_text="An activity code."
+        field_name="activities__code",
+        distinct=True,
+        help_text="An activity code; an unknown one matches nothing.",
     )
-    authority = django_filters.CharFilter(field_name="authority__code", help_text="An authority code.")
-    kind = django_filters.ChoiceFilter(choices=LicenceKind.choices)
+    authority = django_filters.CharFilter(
+        field_name="authority__code", help_text="An authority code; an unknown one matches nothing."
+    )
+    kind = ChoiceFilter(choices=LicenceKind.choices)
 
     class Meta:
         model = LicenceType
@@ -18,10 +24,10 @@ class LicenceTypeFilter(django_filters.FilterSet):
 
 
 class ApplicationFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=ApplicationStatus.choices)
-    business = django_filters.NumberFilter(field_name="business_id")
+    status = ChoiceFilter(choices=ApplicationStatus.choices)
+    business = IdFilter(field_name="business_id", help_text="A business id.")
     licence_type = django_filters.CharFilter(
-        field_name="licence_type__code", help_text="A licence type code."
+        field_name="licence_type__code", help_text="A licence type code; an unknown one matches nothing."
     )
 
     class Meta:

@@ -25,6 +25,7 @@ from permits.selectors import BundleStatus, bundle_status
 from permits.services.documents import download_name
 from portal.accounts.api.serializers import AuthorityRefOutput, BusinessRefOutput
 from portal.api.context import PageContextMixin
+from portal.api.inputs import StrictBooleanField, StrictCharField, StrictChoiceField, StrictIntegerField
 
 # --- catalogue -------------------------------------------------------------------------------
 
@@ -280,30 +281,32 @@ class ApplicationOutput(serializers.ModelSerializer):
 
 
 class ApplicationCreateInput(serializers.Serializer):
-    business = serializers.IntegerField(min_value=1)
-    licence_type = serializers.CharField(max_length=60)
+    business = StrictIntegerField(min_value=1)
+    licence_type = StrictCharField(max_length=60, help_text="A licence type code; an unknown one is a 400.")
     answers = serializers.DictField(required=False, default=dict)
 
 
 class ApplicationUpdateInput(serializers.Serializer):
-    answers = serializers.DictField(help_text="Given keys replace the stored answers; a null removes one.")
-    version = serializers.IntegerField(
-        required=False, min_value=1, help_text="Optimistic lock: 409 if stale."
+    answers = serializers.DictField(
+        required=False,
+        default=dict,
+        help_text="Given keys replace the stored answers; a null removes one; left out, none change.",
     )
+    version = StrictIntegerField(required=False, min_value=1, help_text="Optimistic lock: 409 if stale.")
 
 
 class VersionInput(serializers.Serializer):
-    version = serializers.IntegerField(
-        required=False, min_value=1, help_text="Optimistic lock: 409 if stale."
-    )
+    version = StrictIntegerField(required=False, min_value=1, help_text="Optimistic lock: 409 if stale.")
 
 
 class WithdrawInput(VersionInput):
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    reason = StrictCharField(required=False, allow_blank=True, max_length=2000)
 
 
 class DocumentInput(serializers.Serializer):
-    requirement = serializers.CharField(max_length=60, help_text="A document requirement code.")
+    requirement = StrictCharField(
+        max_length=60, help_text="A document requirement code of the licence type; another is a 400."
+    )
     file = serializers.FileField(
         allow_empty_file=True, help_text="PDF, PNG or JPEG; 10 MB at most by default."
     )
@@ -331,7 +334,7 @@ class DocumentOutput(serializers.Serializer):
 
 
 class MessageInput(serializers.Serializer):
-    body = serializers.CharField(max_length=5000)
+    body = StrictCharField(max_length=5000)
 
 
 class MessageOutput(serializers.Serializer):
@@ -345,9 +348,12 @@ class MessageOutput(serializers.Serializer):
 
 
 class BundleCreateInput(serializers.Serializer):
-    business = serializers.IntegerField(min_value=1)
+    business = StrictIntegerField(min_value=1)
     licence_types = serializers.ListField(
-        child=serializers.CharField(max_length=60), min_length=1, max_length=30
+        child=StrictCharField(max_length=60),
+        min_length=1,
+        max_length=30,
+        help_text="Licence type codes, each once; an unknown one is a 400.",
     )
     answers = serializers.DictField(required=False, default=dict)
 
@@ -391,7 +397,7 @@ class QueueItemOutput(ApplicationOutput):
 
 
 class OutOfOrderInput(serializers.Serializer):
-    out_of_order_reason = serializers.CharField(
+    out_of_order_reason = StrictCharField(
         required=False,
         allow_blank=True,
         max_length=2000,
@@ -400,33 +406,38 @@ class OutOfOrderInput(serializers.Serializer):
 
 
 class DecideInput(OutOfOrderInput):
-    decision = serializers.ChoiceField(choices=["approve", "reject"])
-    reason = serializers.CharField(max_length=5000)
-    legal_basis = serializers.CharField(
+    decision = StrictChoiceField(choices=["approve", "reject"])
+    reason = StrictCharField(max_length=5000)
+    legal_basis = StrictCharField(
         required=False, allow_blank=True, max_length=60, help_text="A legal act code; a rejection needs it "
         "(or `requirement`)."
     )  # fmt: skip
-    requirement = serializers.CharField(required=False, allow_blank=True, max_length=60)
-    version = serializers.IntegerField(required=False, min_value=1)
+    requirement = StrictCharField(
+        required=False,
+        allow_blank=True,
+        max_length=60,
+        help_text="A document requirement code the rejection rests on; an unknown one is a 400.",
+    )
+    version = StrictIntegerField(required=False, min_value=1)
 
 
 class RequestInfoInput(OutOfOrderInput):
-    message = serializers.CharField(max_length=5000)
-    version = serializers.IntegerField(required=False, min_value=1)
+    message = StrictCharField(max_length=5000)
+    version = StrictIntegerField(required=False, min_value=1)
 
 
 class ResubmitInput(serializers.Serializer):
-    message = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-    version = serializers.IntegerField(required=False, min_value=1)
+    message = StrictCharField(required=False, allow_blank=True, max_length=5000)
+    version = StrictIntegerField(required=False, min_value=1)
 
 
 class ReassignInput(serializers.Serializer):
-    to = serializers.CharField(max_length=150, help_text="Username of the official to take the file.")
-    reason = serializers.CharField(max_length=5000)
+    to = StrictCharField(max_length=150, help_text="Username of the official to take the file.")
+    reason = StrictCharField(max_length=5000)
 
 
 class NoteInput(serializers.Serializer):
-    body = serializers.CharField(max_length=5000)
+    body = StrictCharField(max_length=5000)
 
 
 class NoteOutput(serializers.Serializer):
@@ -437,9 +448,9 @@ class NoteOutput(serializers.Serializer):
 
 
 class ConflictInput(serializers.Serializer):
-    business = serializers.IntegerField(min_value=1, help_text="The business's id.")
-    reason = serializers.CharField(max_length=5000, help_text="The nature of the link.")
-    official = serializers.CharField(
+    business = StrictIntegerField(min_value=1, help_text="The business's id.")
+    reason = StrictCharField(max_length=5000, help_text="The nature of the link.")
+    official = StrictCharField(
         required=False,
         max_length=150,
         help_text="Supervisors only: record a link found for another official.",
@@ -456,7 +467,7 @@ class ConflictOutput(serializers.Serializer):
 
 
 class PermitActionInput(serializers.Serializer):
-    reason = serializers.CharField(max_length=5000)
+    reason = StrictCharField(max_length=5000)
 
 
 class PermitSuspendInput(PermitActionInput):
@@ -466,8 +477,6 @@ class PermitSuspendInput(PermitActionInput):
 
 
 class PostCheckInput(serializers.Serializer):
-    outcome = serializers.ChoiceField(choices=["passed", "problem_found"])
-    reason = serializers.CharField(max_length=5000)
-    suspend = serializers.BooleanField(
-        required=False, default=False, help_text="Suspend when a problem is found."
-    )
+    outcome = StrictChoiceField(choices=["passed", "problem_found"])
+    reason = StrictCharField(max_length=5000)
+    suspend = StrictBooleanField(required=False, default=False, help_text="Suspend when a problem is found.")

@@ -1,7 +1,7 @@
 """Shared pieces of the OpenAPI description: the error shape every endpoint may answer with, and the
 errors that the framework itself may answer on any operation, added to each by `PortalAutoSchema`."""
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_field, inline_serializer
@@ -164,7 +164,7 @@ class PortalAutoSchema(AutoSchema):
       than Django reads (DATA_UPLOAD_MAX_NUMBER_FIELDS), before any view runs;
     - 401 wherever the view authenticates: a wrong or expired token is refused even where anonymous
       callers are welcome;
-    - 404 on a paginated list: a page past the last one, or not a page number;
+    - 404 on a paginated list: a page past the last one (a malformed page is a 400);
     - 405 and 406 everywhere: a method the path does not answer (with `Allow`), an `Accept` header
       that admits no representation of the answer;
     - 409 wherever the operation takes an `Idempotency-Key`: a key reused for another request;
@@ -224,3 +224,51 @@ class PortalAutoSchema(AutoSchema):
                 if code.startswith("2") and "$ref" not in response:
                     response.setdefault("headers", {}).update(IDEMPOTENT_REPLAYED)
         return dict(sorted(responses.items()))
+
+
+# --- what the strict input fields refuse, stated in the schema ---------------------------------
+# drf-spectacular derives minLength/maxLength, minimum/maximum and enums from the fields; these
+# extensions add what it leaves out, so that a request the schema allows is one the server takes.
+
+
+class StrictCharFieldExtension(OpenApiSerializerFieldExtension):
+    """A required text that DRF trims and then refuses when blank ("   ") must hold a non-space."""
+
+    target_class = "portal.api.inputs.StrictCharField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if not self.target.allow_blank and self.target.trim_whitespace and "pattern" not in schema:
+            schema["pattern"] = r"\S"
+        return schema
+
+
+class StrictDecimalFieldExtension(OpenApiSerializerFieldExtension):
+    """A decimal is a string of digits (no exponent, no blank): the field's own pattern."""
+
+    target_class = "portal.api.inputs.StrictDecimalField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        schema["pattern"] = self.target.pattern
+        return schema
+
+
+class ListSerializerExtension(OpenApiSerializerFieldExtension):
+    """A nested list (`many=True`) with `allow_empty=False`, `min_length` or `max_length`: as
+    minItems/maxItems, which drf-spectacular states for a ListField but not for a ListSerializer."""
+
+    target_class = "rest_framework.serializers.ListSerializer"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if schema is None or direction != "request":
+            return schema
+        minimum = self.target.min_length or (0 if self.target.allow_empty else 1)
+        if minimum:
+            schema["minItems"] = minimum
+        if self.target.max_length is not None:
+            schema["maxItems"] = self.target.max_length
+        return schema

@@ -95,7 +95,7 @@ def test_draft_to_published_outcome_through_the_api(api_client, client_for):
             format="json",
         )
         second = daniyar_api.post(
-            f"{url}/comments/", {"section": 2, "body": "Keep a paper option."}, format="json"
+            f"{url}/comments/", {"section": "2", "body": "Keep a paper option."}, format="json"
         )
 
         # then: both are written; while open, the public sees none of them

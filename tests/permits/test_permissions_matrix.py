@@ -992,12 +992,15 @@ def test_a_wrong_code_is_answered_exactly_like_an_unknown_number(world, api_clie
 
     # when
     wrong = api_client.get(f"{API}/public/permits/{number}/", {"code": wrong_code})
-    missing_code = api_client.get(f"{API}/public/permits/{number}/")
     unknown = api_client.get(f"{API}/public/permits/KZ-NOPE-2026-999999/", {"code": code})
+    missing_code = api_client.get(f"{API}/public/permits/{number}/")
+    missing_code_unknown = api_client.get(f"{API}/public/permits/KZ-NOPE-2026-999999/")
 
-    # then
-    assert wrong.status_code == missing_code.status_code == unknown.status_code == 404
-    assert wrong.json() == missing_code.json() == unknown.json()
+    # then: a missing code is a malformed query, refused alike whether the number exists or not
+    assert wrong.status_code == unknown.status_code == 404
+    assert wrong.json() == unknown.json()
+    assert missing_code.status_code == missing_code_unknown.status_code == 400
+    assert missing_code.json() == missing_code_unknown.json()
     assert wrong.json()["code"] == ErrorCode.NOT_FOUND
     assert number not in wrong.content.decode()
 

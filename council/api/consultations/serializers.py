@@ -14,18 +14,24 @@ from council.services.consultations import (
     MAX_SUMMARY,
     MAX_TITLE,
 )
+from portal.api.inputs import StrictBooleanField, StrictCharField, StrictChoiceField, StrictIntegerField
 
 # --- input -----------------------------------------------------------------------------------------
 
 
 class ConsultationSectionInput(serializers.Serializer):
-    number = serializers.CharField(max_length=20, help_text="As printed: 1, 2, 3.1 ...")
-    heading = serializers.CharField(max_length=MAX_HEADING, required=False, allow_blank=True, default="")
-    text = serializers.CharField(max_length=MAX_SECTION_TEXT)
+    number = StrictCharField(max_length=20, help_text="As printed: 1, 2, 3.1 ...")
+    heading = StrictCharField(max_length=MAX_HEADING, required=False, allow_blank=True, default="")
+    text = StrictCharField(max_length=MAX_SECTION_TEXT)
 
 
 class SectionsMixin(serializers.Serializer):
-    sections = ConsultationSectionInput(many=True, allow_empty=False, max_length=MAX_SECTIONS)
+    sections = ConsultationSectionInput(
+        many=True,
+        allow_empty=False,
+        max_length=MAX_SECTIONS,
+        help_text="At least one; section numbers unique.",
+    )
 
     def validate_sections(self, value):
         numbers = [s["number"].strip() for s in value]
@@ -35,62 +41,67 @@ class SectionsMixin(serializers.Serializer):
 
 
 class ConsultationCreateInput(SectionsMixin):
-    council = serializers.IntegerField()
-    title = serializers.CharField(max_length=MAX_TITLE)
-    summary = serializers.CharField(max_length=MAX_SUMMARY)
+    council = StrictIntegerField()
+    title = StrictCharField(max_length=MAX_TITLE)
+    summary = StrictCharField(max_length=MAX_SUMMARY)
     opens_at = serializers.DateTimeField()
-    closes_at = serializers.DateTimeField()
-    legal_act = serializers.CharField(
-        max_length=60, required=False, allow_blank=True, help_text="Code of the existing legal act amended."
+    closes_at = serializers.DateTimeField(help_text="After opens_at, and in the future.")
+    legal_act = StrictCharField(
+        max_length=60,
+        required=False,
+        allow_blank=True,
+        help_text="Code of the existing legal act amended; an unknown one is a 400.",
     )
-    proposed_act_title = serializers.CharField(
+    proposed_act_title = StrictCharField(
         max_length=300, required=False, allow_blank=True, help_text="Title of a proposed new act."
     )
     activities = serializers.ListField(
-        child=serializers.CharField(max_length=40), required=False, max_length=50, help_text="Activity codes."
+        child=StrictCharField(max_length=40),
+        required=False,
+        max_length=50,
+        help_text="Activity codes; an unknown one is a 400.",
     )
-    comments_public_while_open = serializers.BooleanField(required=False, default=False)
+    comments_public_while_open = StrictBooleanField(required=False, default=False)
 
 
 class ConsultationUpdateInput(serializers.Serializer):
-    title = serializers.CharField(max_length=MAX_TITLE, required=False)
-    summary = serializers.CharField(max_length=MAX_SUMMARY, required=False)
+    title = StrictCharField(max_length=MAX_TITLE, required=False)
+    summary = StrictCharField(max_length=MAX_SUMMARY, required=False)
     opens_at = serializers.DateTimeField(required=False)
     closes_at = serializers.DateTimeField(required=False)
-    legal_act = serializers.CharField(max_length=60, required=False, allow_blank=True)
-    proposed_act_title = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    activities = serializers.ListField(
-        child=serializers.CharField(max_length=40), required=False, max_length=50
-    )
-    comments_public_while_open = serializers.BooleanField(required=False)
+    legal_act = StrictCharField(max_length=60, required=False, allow_blank=True)
+    proposed_act_title = StrictCharField(max_length=300, required=False, allow_blank=True)
+    activities = serializers.ListField(child=StrictCharField(max_length=40), required=False, max_length=50)
+    comments_public_while_open = StrictBooleanField(required=False)
 
 
 class ConsultationVersionInput(SectionsMixin):
-    note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    note = StrictCharField(max_length=5000, required=False, allow_blank=True, default="")
 
 
 class PublishOutcomeInput(serializers.Serializer):
-    summary = serializers.CharField(max_length=MAX_SUMMARY)
-    final_version = serializers.IntegerField(
+    summary = StrictCharField(max_length=MAX_SUMMARY)
+    final_version = StrictIntegerField(
         min_value=1, required=False, help_text="The version that is the final text; the latest if left out."
     )
 
 
 class CommentInput(serializers.Serializer):
-    section = serializers.CharField(max_length=20, help_text="A section number of the current text.")
-    body = serializers.CharField(max_length=MAX_COMMENT)
-    business = serializers.IntegerField(
+    section = StrictCharField(max_length=20, help_text="A section number of the current text.")
+    body = StrictCharField(max_length=MAX_COMMENT)
+    business = StrictIntegerField(
         required=False, allow_null=True, help_text="Written on behalf of this business (one you act for)."
     )
 
 
 class CommentEditInput(serializers.Serializer):
-    body = serializers.CharField(max_length=MAX_COMMENT)
+    # PATCH is partial: a body left out stays as it is.
+    body = StrictCharField(max_length=MAX_COMMENT, required=False)
 
 
 class CommentRespondInput(serializers.Serializer):
-    disposition = serializers.ChoiceField(choices=Disposition.choices)
-    reason = serializers.CharField(
+    disposition = StrictChoiceField(choices=Disposition.choices)
+    reason = StrictCharField(
         max_length=MAX_COMMENT,
         required=False,
         allow_blank=True,

@@ -34,6 +34,7 @@ from council.selectors import consultations as selectors
 from council.services import consultations as services
 from portal.api.csv_reply import csv_reply
 from portal.api.errors import ValidationFailed
+from portal.api.filters import ChoiceFilter, IdFilter
 from portal.api.idempotency import idempotent
 from portal.api.inputs import valid_input
 from portal.api.permissions import PublicReads
@@ -43,8 +44,8 @@ TAGS = ["council"]
 
 
 class ConsultationFilter(django_filters.FilterSet):
-    council = django_filters.NumberFilter(field_name="council_id", help_text="A council id.")
-    status = django_filters.ChoiceFilter(choices=ConsultationStatus.choices)
+    council = IdFilter(field_name="council_id", help_text="A council id.")
+    status = ChoiceFilter(choices=ConsultationStatus.choices)
 
     class Meta:
         model = Consultation
@@ -266,7 +267,7 @@ class CommentDetailView(APIView):
     def patch(self, request, pk: int):
         comment = selectors.comment_get(user=request.user, comment_id=pk)
         data = valid_input(CommentEditInput, request.data)
-        services.comment_edit(actor=request.user, comment=comment, body=data["body"])
+        services.comment_edit(actor=request.user, comment=comment, body=data.get("body", comment.body))
         return _comment(request, pk)
 
 

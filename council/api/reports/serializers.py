@@ -10,6 +10,14 @@ from rest_framework import serializers
 from council.goals import DATE_RANGE_MESSAGE, METRICS, date_in_range
 from council.models import AccountabilityReport
 from council.models.reports import EARLIEST_DATE, LATEST_DATE
+from council.services.reports import MAX_COMMENTARY
+from portal.api.inputs import (
+    MAX_TEXT,
+    StrictCharField,
+    StrictChoiceField,
+    StrictDecimalField,
+    StrictIntegerField,
+)
 
 METRICS_HELP = (
     "The report's figures as plain JSON, frozen once published: `period`, `computed_at`, `applications` "
@@ -38,14 +46,17 @@ def bounded_date_field(help_text: str = "", **kwargs) -> serializers.DateField:
 
 
 class ReportCreateInput(serializers.Serializer):
-    council = serializers.IntegerField(min_value=1)
-    period_start = bounded_date_field("First day of the period (Asia/Almaty).")
-    period_end = bounded_date_field("Last day of the period, included; at most five years on.")
+    council = StrictIntegerField(min_value=1)
+    period_start = bounded_date_field("First day of the period (Asia/Almaty); not in the future.")
+    period_end = bounded_date_field(
+        "Last day of the period, included; not before period_start, at most five years on."
+    )
 
 
 class ReportPublishInput(serializers.Serializer):
-    commentary = serializers.CharField(
+    commentary = StrictCharField(
         allow_blank=True,
+        max_length=MAX_COMMENTARY,
         trim_whitespace=False,
         help_text="The council's commentary, published with the figures.",
     )
@@ -90,26 +101,26 @@ class ReportOutput(ReportSummaryOutput):
 
 
 class GoalCreateInput(serializers.Serializer):
-    council = serializers.IntegerField(min_value=1)
-    title = serializers.CharField(max_length=300)
-    metric = serializers.CharField(help_text="One of: " + ", ".join(sorted(METRICS)) + ".")
+    council = StrictIntegerField(min_value=1)
+    title = StrictCharField(max_length=300)
+    metric = StrictChoiceField(choices=sorted(METRICS))
     filter = serializers.JSONField(
         required=False,
         help_text='Narrows a computed metric, e.g. {"in_smart_city_zone": true}; `window`: cumulative, '
         "period or trailing.",
     )
-    baseline = serializers.DecimalField(max_digits=14, decimal_places=2)
+    baseline = StrictDecimalField(max_digits=14, decimal_places=2)
     baseline_date = bounded_date_field()
-    target = serializers.DecimalField(max_digits=14, decimal_places=2)
+    target = StrictDecimalField(max_digits=14, decimal_places=2, help_text="Must differ from the baseline.")
     deadline = bounded_date_field("After baseline_date.")
-    unit = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    unit = StrictCharField(max_length=40, required=False, allow_blank=True, default="")
+    description = StrictCharField(required=False, allow_blank=True, default="", max_length=MAX_TEXT)
 
 
 class MeasurementInput(serializers.Serializer):
     measured_on = bounded_date_field("Not in the future.")
-    value = serializers.DecimalField(max_digits=14, decimal_places=2)
-    source = serializers.CharField(max_length=300, help_text="Where the figure comes from.")
+    value = StrictDecimalField(max_digits=14, decimal_places=2)
+    source = StrictCharField(max_length=300, help_text="Where the figure comes from.")
 
 
 class MeasurementOutput(serializers.Serializer):

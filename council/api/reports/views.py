@@ -27,9 +27,8 @@ from council.api.reports.serializers import (
 from council.selectors import reports as selectors
 from council.services import reports as services
 from portal.api.csv_reply import csv_reply
-from portal.api.errors import ValidationFailed
 from portal.api.idempotency import idempotent
-from portal.api.inputs import valid_input
+from portal.api.inputs import MAX_ID, choice, integer, query_value, valid_input
 from portal.api.permissions import PublicReads
 from portal.api.schema import IDEMPOTENCY_KEY, errors
 
@@ -37,12 +36,7 @@ TAGS = ["council"]
 
 
 def _council_param(request) -> int | None:
-    raw = request.query_params.get("council")
-    if raw in (None, ""):
-        return None
-    if not raw.isdigit():
-        raise ValidationFailed(fields={"council": ["A council id."]})
-    return int(raw)
+    return query_value(request.query_params, "council", integer(minimum=1, maximum=MAX_ID))
 
 
 def _report(request, report_id: int, status_code=status.HTTP_200_OK) -> Response:
@@ -50,7 +44,11 @@ def _report(request, report_id: int, status_code=status.HTTP_200_OK) -> Response
     return Response(ReportOutput(report, context={"request": request}).data, status=status_code)
 
 
-COUNCIL_FILTER = OpenApiParameter("council", OpenApiTypes.INT, description="Only this council's.")
+COUNCIL_FILTER = OpenApiParameter(
+    "council",
+    {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+    description="Only this council's (its id).",
+)
 
 
 class ReportListCreateView(PublicReads, generics.ListAPIView):
@@ -172,11 +170,7 @@ class ReportExportView(APIView):
     )
     def get(self, request, pk: int):
         report = selectors.report_get(user=request.user, report_id=pk)
-        table = request.query_params.get("table", "")
-        if table not in export.TABLES:
-            raise ValidationFailed(
-                "Name the table to export.", fields={"table": [f"One of: {', '.join(export.TABLES)}."]}
-            )
+        table = query_value(request.query_params, "table", choice(export.TABLES), required=True)
         return csv_reply(export.TABLES[table](report.metrics), f"report-{report.pk}-{table}.csv")
 
 

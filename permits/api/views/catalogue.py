@@ -21,6 +21,7 @@ from permits.calendar import FIRST_YEAR, LAST_YEAR
 from permits.errors import PermitErrorCode
 from permits.models import HolidaySource, LicenceType
 from portal.api.errors import ValidationFailed
+from portal.api.inputs import integer, query_value
 from portal.api.schema import errors
 
 
@@ -83,7 +84,10 @@ class FinderView(generics.ListAPIView):
                 many=True,
                 required=True,
                 explode=True,
-                description="An activity code; repeat for several (`?activity=design&activity=live-events`).",
+                description=(
+                    "An activity code; repeat for several (`?activity=design&activity=live-events`). An "
+                    "unknown code is a 400 `unknown_activity` naming it."
+                ),
             )
         ],
         responses={200: FinderItemOutput, **errors(400)},
@@ -92,14 +96,15 @@ class FinderView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-def _year(raw: str | None) -> int:
-    if raw is None or not raw.strip().isdigit() or not FIRST_YEAR <= int(raw) <= LAST_YEAR:
+def _year(params) -> int:
+    try:
+        return query_value(params, "year", integer(minimum=FIRST_YEAR, maximum=LAST_YEAR), required=True)
+    except ValidationFailed as exc:
         raise ValidationFailed(
             f"Name a year from {FIRST_YEAR} to {LAST_YEAR}, as ?year=YYYY.",
             code=PermitErrorCode.INVALID_YEAR,
             fields={"year": [f"A year from {FIRST_YEAR} to {LAST_YEAR}."]},
-        )
-    return int(raw)
+        ) from exc
 
 
 class CalendarView(APIView):
@@ -120,7 +125,7 @@ class CalendarView(APIView):
         parameters=[
             OpenApiParameter(
                 "year",
-                OpenApiTypes.INT,
+                {"type": "integer", "minimum": FIRST_YEAR, "maximum": LAST_YEAR},
                 required=True,
                 description=f"The calendar year, {FIRST_YEAR} to {LAST_YEAR}.",
             )
@@ -132,7 +137,7 @@ class CalendarView(APIView):
         },
     )
     def get(self, request):
-        year = _year(request.query_params.get("year"))
+        year = _year(request.query_params)
         days = list(selectors.calendar_days(year=year))
         body = CalendarOutput(
             {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions
 from rest_framework.response import Response
@@ -18,7 +17,7 @@ from permits.api.serializers import (
     PublicPermitOutput,
 )
 from permits.services.permits import permit_post_check, permit_reinstate, permit_revoke, permit_suspend
-from portal.api.inputs import valid_input
+from portal.api.inputs import query_value, text, valid_input
 from portal.api.schema import errors
 
 
@@ -50,12 +49,18 @@ class PublicPermitView(APIView):
         operation_id="public_permits_verify",
         tags=["public"],
         parameters=[
-            OpenApiParameter("code", OpenApiTypes.STR, required=True, description="The verification code.")
+            OpenApiParameter(
+                "code",
+                {"type": "string", "minLength": 1},
+                required=True,
+                description="The verification code; a wrong one is answered like an unknown number (404).",
+            )
         ],
-        responses={200: PublicPermitOutput, **errors(404, 429)},
+        responses={200: PublicPermitOutput, **errors(400, 404, 429)},
     )
     def get(self, request, number: str):
-        permit = selectors.permit_verify(number=number, code=request.query_params.get("code", ""))
+        code = query_value(request.query_params, "code", text, required=True)
+        permit = selectors.permit_verify(number=number, code=code)
         return Response(PublicPermitOutput(permit).data)
 
 

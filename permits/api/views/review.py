@@ -31,12 +31,15 @@ from permits.api.views.applications import render_application
 from permits.models import OPEN_STATUSES, Application, ApplicationStatus, InternalNote, Tier
 from permits.services import review as services
 from portal.accounts.models import ConflictOfInterest, ConflictSource
-from portal.api.errors import ValidationFailed
 from portal.api.idempotency import idempotent
-from portal.api.inputs import valid_input
+from portal.api.inputs import QueryReader, choice, valid_input
 from portal.api.schema import IDEMPOTENCY_KEY, errors
 
 TAGS = ["review"]
+
+# The queue's filters: the open statuses, and `approved` for the permits awaiting a post-issue check.
+QUEUE_STATUSES = [*(str(status) for status in OPEN_STATUSES), str(ApplicationStatus.APPROVED)]
+QUEUE_ASSIGNED = ["me", "unassigned", "all"]
 
 
 class ReviewQueueView(CalendarContextMixin, generics.ListAPIView):
@@ -45,21 +48,11 @@ class ReviewQueueView(CalendarContextMixin, generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no official to scope by
             return Application.objects.none()
-        params = self.request.query_params
-        tier, state, assigned = (
-            params.get("tier") or None,
-            params.get("status") or None,
-            params.get("assigned", "all"),
-        )
-        problems = {}
-        if tier and tier not in Tier.values:
-            problems["tier"] = [f"Choose one of {', '.join(Tier.values)}."]
-        if state and state not in OPEN_STATUSES and state != ApplicationStatus.APPROVED:
-            problems["status"] = [f"Choose one of {', '.join(OPEN_STATUSES)}, approved."]
-        if assigned not in ("me", "unassigned", "all"):
-            problems["assigned"] = ["Choose me, unassigned or all."]
-        if problems:
-            raise ValidationFailed(fields=problems)
+        query = QueryReader(self.request.query_params)
+        tier = query.value("tier", choice(Tier.values))
+        state = query.value("status", choice(QUEUE_STATUSES))
+        assigned = query.value("assigned", choice(QUEUE_ASSIGNED), default="all")
+        query.done()
         return selectors.review_queue(user=self.request.user, tier=tier, status=state, assigned=assigned)
 
     @extend_schema(
@@ -70,8 +63,8 @@ class ReviewQueueView(CalendarContextMixin, generics.ListAPIView):
         ),
         parameters=[
             OpenApiParameter("tier", OpenApiTypes.STR, enum=Tier.values),
-            OpenApiParameter("status", OpenApiTypes.STR, enum=[*OPEN_STATUSES, "approved"]),
-            OpenApiParameter("assigned", OpenApiTypes.STR, enum=["me", "unassigned", "all"], default="all"),
+            OpenApiParameter("status", OpenApiTypes.STR, enum=QUEUE_STATUSES),
+            OpenApiParameter("assigned", OpenApiTypes.STR, enum=QUEUE_ASSIGNED, default="all"),
         ],
         responses={200: QueueItemOutput, **errors(400, 401, 403)},
     )

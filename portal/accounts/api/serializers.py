@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from portal.accounts.models import Clearance
+from portal.api.inputs import StrictCharField
 
 ROLE_CHOICES = [
     ("entrepreneur", _("Entrepreneur")),
@@ -20,8 +21,8 @@ ROLE_CHOICES = [
 
 
 class TokenInput(serializers.Serializer):
-    username = serializers.CharField()
-    password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+    username = StrictCharField()
+    password = StrictCharField(trim_whitespace=False, style={"input_type": "password"})
 
 
 class TokenOutput(serializers.Serializer):

@@ -8,7 +8,14 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal.api.inputs import valid_input
+from portal.api.inputs import (
+    StrictBooleanField,
+    StrictChoiceField,
+    StrictModelSerializer,
+    boolean,
+    query_value,
+    valid_input,
+)
 from portal.api.schema import errors
 from portal.notifications.events import Event
 from portal.notifications.models import Channel, Notification, NotificationPreference, WebhookSubscription
@@ -24,9 +31,9 @@ class NotificationOutput(serializers.ModelSerializer):
         fields = ["id", "event", "payload", "created_at", "read_at"]
 
 
-class PreferenceSerializer(serializers.ModelSerializer):
+class PreferenceSerializer(StrictModelSerializer):
     # Only events the portal emits: a typo or "*" would be stored and silently never match.
-    event = serializers.ChoiceField(choices=Event.choices)
+    event = StrictChoiceField(choices=Event.choices)
 
     class Meta:
         model = NotificationPreference
@@ -46,15 +53,21 @@ class NotificationListView(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Notification.objects.none()
         rows = _mine(self.request.user).order_by("-created_at", "-id")
-        if self.request.query_params.get("unread") in ("1", "true"):
+        if query_value(self.request.query_params, "unread", boolean, default=False):
             rows = rows.filter(read_at__isnull=True)
         return rows
 
     @extend_schema(
         operation_id="notifications_list",
         tags=TAGS,
-        parameters=[OpenApiParameter("unread", OpenApiTypes.BOOL, description="Only unread ones.")],
-        responses={200: NotificationOutput, **errors(401)},
+        parameters=[
+            OpenApiParameter(
+                "unread",
+                OpenApiTypes.BOOL,
+                description="Only unread ones: `true` or `1`; `false` or `0` for all.",
+            )
+        ],
+        responses={200: NotificationOutput, **errors(400, 401)},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -118,7 +131,7 @@ class WebhookInput(serializers.Serializer):
     url = serializers.URLField(max_length=500)
     # Known event names only; an empty list (the default) means every event, as before.
     events = serializers.ListField(
-        child=serializers.ChoiceField(choices=Event.choices),
+        child=StrictChoiceField(choices=Event.choices),
         required=False,
         default=list,
         help_text="Event names to receive; empty means every event.",
@@ -167,7 +180,7 @@ class WebhooksView(generics.ListAPIView):
 
 
 class DigestSerializer(serializers.Serializer):
-    daily_digest = serializers.BooleanField()
+    daily_digest = StrictBooleanField()
 
 
 class DigestView(APIView):
